@@ -1,0 +1,363 @@
+//! What a client may write into a task, parsed and checked at the edge.
+//!
+//! A request body becomes a [`NewTask`] or a [`TaskChanges`] only if every
+//! field is valid, so the model never receives a title of 201 characters or
+//! a priority of "urgent". Every broken field is reported, not just the
+//! first. `id`, `user_id`, `created_at` and any other unknown member of the
+//! body are ignored: ownership never changes through a body.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Map, Value};
+
+use crate::errors::{ApiError, FieldError};
+
+pub const TITLE_MAX_CHARS: usize = 200;
+pub const DESCRIPTION_MAX_CHARS: usize = 1000;
+
+/// A task's priority; stored as a rank so "high first" is an index order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Priority {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl Priority {
+    #[must_use]
+    pub fn rank(self) -> i16 {
+        match self {
+            Self::Low => 0,
+            Self::Medium => 1,
+            Self::High => 2,
+        }
+    }
+
+    /// The priority stored as `rank`; an unknown rank reads as medium.
+    #[must_use]
+    pub fn from_rank(rank: i16) -> Self {
+        match rank {
+            0 => Self::Low,
+            2 => Self::High,
+            _ => Self::Medium,
+        }
+    }
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        match value {
+            "low" => Some(Self::Low),
+            "medium" => Some(Self::Medium),
+            "high" => Some(Self::High),
+            _ => None,
+        }
+    }
+}
+
+/// A title: trimmed, then 1 to 200 Unicode characters.
+///
+/// # Errors
+/// The message for the `title` field.
+pub fn parse_title(raw: &str) -> Result<String, String> {
+    let title = raw.trim();
+    let chars = title.chars().count();
+    if chars == 0 || chars > TITLE_MAX_CHARS {
+        return Err(format!(
+            "must be between 1 and {TITLE_MAX_CHARS} characters"
+        ));
+    }
+    Ok(title.to_string())
+}
+
+/// A description: at most 1000 Unicode characters (kept as sent).
+///
+/// # Errors
+/// The message for the `description` field.
+pub fn parse_description(raw: &str) -> Result<String, String> {
+    if raw.chars().count() > DESCRIPTION_MAX_CHARS {
+        return Err(format!(
+            "must be at most {DESCRIPTION_MAX_CHARS} characters"
+        ));
+    }
+    Ok(raw.to_string())
+}
+
+/// A due date: an RFC 3339 date-time (any offset, stored in UTC), or a plain
+/// `YYYY-MM-DD` date, read as midnight UTC (what an `<input type="date">`
+/// sends).
+///
+/// # Errors
+/// The message for the `due_date` field.
+pub fn parse_due_date(raw: &str) -> Result<DateTime<Utc>, String> {
+    const MESSAGE: &str =
+        "must be an RFC 3339 date-time (2026-12-01T09:00:00Z) or a date (2026-12-01)";
+    if let Ok(at) = DateTime::parse_from_rfc3339(raw.trim()) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .map(|at| at.and_utc())
+        .ok_or_else(|| MESSAGE.to_string())
+}
+
+/// A new task, every field checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTask {
+    pub title: String,
+    pub description: Option<String>,
+    pub completed: bool,
+    pub priority: Priority,
+    pub due_date: Option<DateTime<Utc>>,
+}
+
+/// A partial update: `None` leaves a field as it is; for the nullable
+/// fields, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskChanges {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub completed: Option<bool>,
+    pub priority: Option<Priority>,
+    pub due_date: Option<Option<DateTime<Utc>>>,
+}
+
+/// Collects field errors while reading one JSON object.
+struct Reader<'a> {
+    object: &'a Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+/// How a member stood in the body.
+enum Member<'a> {
+    Absent,
+    Null,
+    Present(&'a Value),
+}
+
+impl<'a> Reader<'a> {
+    fn new(body: Option<&'a Value>) -> Result<Self, ApiError> {
+        match body {
+            Some(Value::Object(object)) => Ok(Self {
+                object,
+                errors: Vec::new(),
+            }),
+            Some(_) => Err(ApiError::validation("body", "must be a JSON object")),
+            None => Err(ApiError::validation("body", "a JSON object is required")),
+        }
+    }
+
+    fn member(&self, name: &str) -> Member<'a> {
+        match self.object.get(name) {
+            None => Member::Absent,
+            Some(Value::Null) => Member::Null,
+            Some(value) => Member::Present(value),
+        }
+    }
+
+    fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    /// A string member run through `parse`.
+    fn string<T>(
+        &mut self,
+        field: &str,
+        value: &Value,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let Some(text) = value.as_str() else {
+            self.fail(field, "must be a string");
+            return None;
+        };
+        parse(text)
+            .map_err(|message| self.fail(field, message))
+            .ok()
+    }
+
+    fn title(&mut self, value: &Value) -> Option<String> {
+        self.string("title", value, parse_title)
+    }
+
+    fn description(&mut self, value: &Value) -> Option<String> {
+        self.string("description", value, parse_description)
+    }
+
+    fn due_date(&mut self, value: &Value) -> Option<DateTime<Utc>> {
+        self.string("due_date", value, parse_due_date)
+    }
+
+    fn priority(&mut self, value: &Value) -> Option<Priority> {
+        self.string("priority", value, |text| {
+            Priority::parse(text).ok_or_else(|| "must be one of low, medium, high".to_string())
+        })
+    }
+
+    fn completed(&mut self, value: &Value) -> Option<bool> {
+        let flag = value.as_bool();
+        if flag.is_none() {
+            self.fail("completed", "must be true or false");
+        }
+        flag
+    }
+
+    /// A member that must not be `null` when present.
+    fn required_or_absent<T>(
+        &mut self,
+        name: &str,
+        read: impl FnOnce(&mut Self, &Value) -> Option<T>,
+    ) -> Option<T> {
+        match self.member(name) {
+            Member::Absent => None,
+            Member::Null => {
+                self.fail(name, "must not be null");
+                None
+            }
+            Member::Present(value) => read(self, value),
+        }
+    }
+
+    /// A nullable member: absent is `None`, `null` is `Some(None)`.
+    fn nullable<T>(
+        &mut self,
+        name: &str,
+        read: impl FnOnce(&mut Self, &Value) -> Option<T>,
+    ) -> Option<Option<T>> {
+        match self.member(name) {
+            Member::Absent => None,
+            Member::Null => Some(None),
+            Member::Present(value) => read(self, value).map(Some),
+        }
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, ApiError> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
+    }
+}
+
+impl NewTask {
+    /// Reads a POST body.
+    ///
+    /// # Errors
+    /// 422 listing every invalid field; `title` is required.
+    pub fn from_json(body: Option<&Value>) -> Result<Self, ApiError> {
+        let mut reader = Reader::new(body)?;
+        let title = match reader.member("title") {
+            Member::Absent => {
+                reader.fail("title", "is required");
+                None
+            }
+            Member::Null => {
+                reader.fail("title", "must not be null");
+                None
+            }
+            Member::Present(value) => reader.title(value),
+        };
+        let description = reader.nullable("description", Reader::description);
+        let completed = reader.required_or_absent("completed", Reader::completed);
+        let priority = reader.required_or_absent("priority", Reader::priority);
+        let due_date = reader.nullable("due_date", Reader::due_date);
+        let task = Self {
+            title: title.unwrap_or_default(),
+            description: description.flatten(),
+            completed: completed.unwrap_or(false),
+            priority: priority.unwrap_or_default(),
+            due_date: due_date.flatten(),
+        };
+        reader.finish(task)
+    }
+}
+
+impl TaskChanges {
+    /// Reads a PUT or PATCH body: any subset of the writable fields.
+    ///
+    /// # Errors
+    /// 422 listing every invalid field.
+    pub fn from_json(body: Option<&Value>) -> Result<Self, ApiError> {
+        let mut reader = Reader::new(body)?;
+        let changes = Self {
+            title: reader.required_or_absent("title", Reader::title),
+            description: reader.nullable("description", Reader::description),
+            completed: reader.required_or_absent("completed", Reader::completed),
+            priority: reader.required_or_absent("priority", Reader::priority),
+            due_date: reader.nullable("due_date", Reader::due_date),
+        };
+        reader.finish(changes)
+    }
+}
+
+/// Reads the optional body of `/complete`: none (or `{}`) toggles,
+/// `{"completed": bool}` sets.
+///
+/// # Errors
+/// 422 when the body is not an object or `completed` is not a boolean.
+pub fn completion_from_json(body: Option<&Value>) -> Result<Option<bool>, ApiError> {
+    if body.is_none() {
+        return Ok(None);
+    }
+    let mut reader = Reader::new(body)?;
+    let completed = reader.required_or_absent("completed", Reader::completed);
+    reader.finish(completed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles() {
+        // (case, input, accepted as)
+        let cases: Vec<(&str, String, Option<String>)> = vec![
+            ("empty", String::new(), None),
+            ("whitespace only", " \t\n ".into(), None),
+            ("one char", "a".into(), Some("a".into())),
+            ("trimmed", "  milk  ".into(), Some("milk".into())),
+            ("200 chars", "x".repeat(200), Some("x".repeat(200))),
+            ("201 chars", "x".repeat(201), None),
+            (
+                "200 multi-byte chars",
+                "é".repeat(200),
+                Some("é".repeat(200)),
+            ),
+            ("201 multi-byte chars", "é".repeat(201), None),
+            ("200 emoji", "🦀".repeat(200), Some("🦀".repeat(200))),
+        ];
+        for (case, input, expected) in cases {
+            assert_eq!(parse_title(&input).ok(), expected, "case: {case}");
+        }
+    }
+
+    #[test]
+    fn due_dates() {
+        let cases: Vec<(&str, Option<&str>)> = vec![
+            ("2026-12-01T09:00:00Z", Some("2026-12-01T09:00:00+00:00")),
+            (
+                "2026-12-01T10:00:00+01:00",
+                Some("2026-12-01T09:00:00+00:00"),
+            ),
+            ("2026-12-01", Some("2026-12-01T00:00:00+00:00")),
+            ("2026-12-01T09:00:00", None),
+            ("tomorrow", None),
+            ("2026-13-01", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(
+                parse_due_date(input).ok().map(|d| d.to_rfc3339()),
+                expected.map(str::to_string),
+                "input: {input}"
+            );
+        }
+    }
+}
