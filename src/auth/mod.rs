@@ -1,0 +1,249 @@
+//! Verifying Better Auth's JWTs.
+//!
+//! Two ways to trust a token, either or both configured (see
+//! `settings::AuthSettings`):
+//! - **JWKS**: tokens from Better Auth's `jwt` plugin (EdDSA by default, or
+//!   ES256, ES512, RS256, PS256), checked against the public keys Better
+//!   Auth publishes. See [`jwks`].
+//! - **HS256**: tokens a frontend signs itself with `BETTER_AUTH_SECRET`.
+//!
+//! The key decides the algorithm, never the token: the header's `alg` only
+//! selects which configured key to try, and a key is used only for the one
+//! algorithm it is published for. `none` and every algorithm not listed
+//! above are refused before any key is touched (RFC 8725 section 3.1).
+//!
+//! Verification is pure CPU work plus, for JWKS mode, a cached key set; it
+//! never touches the database.
+
+pub mod claims;
+pub mod jwks;
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde::Deserialize;
+
+use crate::{
+    errors::ApiError,
+    settings::{AuthSettings, MIN_SECRET_BYTES},
+};
+use claims::ClaimRules;
+use jwks::{JwksCache, KeyLookup};
+
+/// Longest token considered at all; real Better Auth tokens are well under
+/// 2 KiB even with a large user object.
+const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// The algorithms a JWKS key may be published for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsymmetricAlg {
+    EdDsa,
+    Es256,
+    Es512,
+    Rs256,
+    Ps256,
+}
+
+impl AsymmetricAlg {
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "EdDSA" => Some(Self::EdDsa),
+            "ES256" => Some(Self::Es256),
+            "ES512" => Some(Self::Es512),
+            "RS256" => Some(Self::Rs256),
+            "PS256" => Some(Self::Ps256),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::EdDsa => "EdDSA",
+            Self::Es256 => "ES256",
+            Self::Es512 => "ES512",
+            Self::Rs256 => "RS256",
+            Self::Ps256 => "PS256",
+        }
+    }
+}
+
+/// A verified caller: the `sub` claim of a token that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedUser {
+    pub user_id: String,
+}
+
+/// The protected header fields this service reads.
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    kid: Option<String>,
+    crit: Option<serde_json::Value>,
+}
+
+struct SharedSecret {
+    key: DecodingKey,
+    rules: ClaimRules,
+}
+
+/// Verifies bearer tokens in the configured modes. Built once at start-up
+/// and shared by every request.
+pub struct Verifier {
+    shared_secret: Option<SharedSecret>,
+    jwks: Option<JwksCache>,
+}
+
+impl Verifier {
+    /// Builds the verifier from settings.
+    ///
+    /// # Errors
+    /// When the settings are unusable (see [`AuthSettings::check`]) or the
+    /// HTTP client for the JWKS cannot be built.
+    pub fn from_settings(settings: &AuthSettings, production: bool) -> Result<Self, String> {
+        settings.check(production)?;
+        let shared_secret = settings.shared_secret().map(|secret| SharedSecret {
+            key: DecodingKey::from_secret(secret.as_bytes()),
+            rules: ClaimRules {
+                issuer: settings.hs256_issuer(),
+                audience: settings.hs256_audience(),
+                leeway: settings.leeway(),
+            },
+        });
+        let jwks = match settings.jwks_endpoint() {
+            Some(url) => Some(JwksCache::new(
+                url,
+                settings.refetch_cooldown(),
+                settings.jwks_timeout(),
+                ClaimRules {
+                    issuer: settings.jwks_issuer(),
+                    audience: settings.jwks_audience(),
+                    leeway: settings.leeway(),
+                },
+            )?),
+            None => None,
+        };
+        Ok(Self {
+            shared_secret,
+            jwks,
+        })
+    }
+
+    #[must_use]
+    pub fn jwks_enabled(&self) -> bool {
+        self.jwks.is_some()
+    }
+
+    #[must_use]
+    pub fn shared_secret_enabled(&self) -> bool {
+        self.shared_secret.is_some()
+    }
+
+    /// Checks a compact JWS and returns its user.
+    ///
+    /// # Errors
+    /// `ApiError::Unauthorized` for any token that is not accepted, and
+    /// `ApiError::Unavailable` when JWKS mode has never been able to load a
+    /// key set (Better Auth unreachable).
+    pub async fn verify(&self, token: &str) -> Result<VerifiedUser, ApiError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(ApiError::invalid_token("token is too large"));
+        }
+        let mut parts = token.split('.');
+        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(ApiError::invalid_token("not a compact JWS (three parts)"));
+        };
+        let header: Header = decode_segment(header_b64)
+            .ok_or_else(|| ApiError::invalid_token("malformed header"))?;
+        if header.crit.is_some() {
+            return Err(ApiError::invalid_token(
+                "critical header extensions are not supported",
+            ));
+        }
+        let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+
+        let rules = if header.alg == "HS256" {
+            let secret = self
+                .shared_secret
+                .as_ref()
+                .ok_or_else(|| ApiError::invalid_token("HS256 tokens are not accepted here"))?;
+            if !verify_with(&secret.key, Algorithm::HS256, signature_b64, signing_input) {
+                return Err(ApiError::invalid_token("bad signature"));
+            }
+            &secret.rules
+        } else if let Some(alg) = AsymmetricAlg::from_name(&header.alg) {
+            let jwks = self.jwks.as_ref().ok_or_else(|| {
+                ApiError::invalid_token("tokens signed with a public key are not accepted here")
+            })?;
+            let key = match jwks.key_for(alg, header.kid.as_deref()).await {
+                KeyLookup::Found(key) => key,
+                KeyLookup::Unknown => {
+                    return Err(ApiError::invalid_token(
+                        "no published key matches this token",
+                    ))
+                }
+                KeyLookup::Unavailable => {
+                    return Err(ApiError::Unavailable(
+                        "the signing keys of the auth server cannot be loaded right now"
+                            .to_string(),
+                    ))
+                }
+            };
+            if !key.verify(signature_b64, signing_input.as_bytes()) {
+                return Err(ApiError::invalid_token("bad signature"));
+            }
+            jwks.rules()
+        } else {
+            return Err(ApiError::invalid_token("unsupported algorithm"));
+        };
+
+        let claims: serde_json::Value = decode_segment(payload_b64)
+            .ok_or_else(|| ApiError::invalid_token("malformed payload"))?;
+        let user_id = rules
+            .check(&claims, claims::now())
+            .map_err(ApiError::invalid_token)?;
+        Ok(VerifiedUser { user_id })
+    }
+}
+
+/// Decodes one base64url segment (no padding, as JWS requires) as JSON.
+fn decode_segment<T: serde::de::DeserializeOwned>(segment: &str) -> Option<T> {
+    let bytes = URL_SAFE_NO_PAD.decode(segment).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Signature check through jsonwebtoken; any error is a failed check.
+pub(crate) fn verify_with(
+    key: &DecodingKey,
+    alg: Algorithm,
+    signature_b64: &str,
+    signing_input: &str,
+) -> bool {
+    jsonwebtoken::crypto::verify(signature_b64, signing_input.as_bytes(), key, alg).unwrap_or(false)
+}
+
+/// Signs an HS256 token for `user_id`: the `dev_token` task and tests use
+/// it to stand in for a frontend that signs its own tokens.
+///
+/// # Errors
+/// When the secret is shorter than the minimum or signing fails.
+pub fn sign_hs256(secret: &str, user_id: &str, ttl_seconds: i64) -> Result<String, String> {
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(format!(
+            "the secret must be at least {MIN_SECRET_BYTES} bytes"
+        ));
+    }
+    let now = claims::now();
+    let claims = serde_json::json!({
+        "sub": user_id,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .map_err(|e| e.to_string())
+}

@@ -1,0 +1,84 @@
+//! `AuthUser`: the caller, verified.
+//!
+//! A handler that takes an `AuthUser` cannot forget to authenticate; one
+//! that does not take it is visibly public. Extraction runs before the body
+//! and the database are touched, in the contract's order: the token (401),
+//! then the path's `{user_id}` (403).
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{FromRequestParts, RawPathParams},
+    http::{header, request::Parts},
+};
+use loco_rs::app::AppContext;
+
+use crate::{
+    auth::Verifier,
+    errors::{ApiError, Unauthorized},
+};
+
+/// The verified owner of every task the request may touch.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// The token's `sub`, equal byte for byte to the path's `{user_id}`.
+    pub owner_id: String,
+}
+
+/// The token of an `Authorization: Bearer <token>` header. The scheme is
+/// case-insensitive (RFC 9110 section 11.1); anything else counts as no
+/// bearer credentials.
+fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
+    let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Err(ApiError::Unauthorized(Unauthorized::Missing));
+    };
+    if values.next().is_some() {
+        return Err(ApiError::invalid_token(
+            "more than one Authorization header",
+        ));
+    }
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::invalid_token("the Authorization header is not ASCII"))?;
+    let (scheme, token) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::Unauthorized(Unauthorized::Missing));
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(ApiError::Unauthorized(Unauthorized::Missing));
+    }
+    Ok(token)
+}
+
+impl FromRequestParts<AppContext> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, ApiError> {
+        let token = bearer_token(parts)?;
+        let verifier = ctx
+            .shared_store
+            .get::<Arc<Verifier>>()
+            .ok_or_else(|| ApiError::Internal("the token verifier is not set up".to_string()))?;
+        let user = verifier.verify(token).await?;
+
+        let params = RawPathParams::from_request_parts(parts, ctx)
+            .await
+            .map_err(|_| ApiError::Forbidden)?;
+        // axum hands path parameters over percent-decoded (and refuses
+        // ones that do not decode to UTF-8), so this compares the decoded
+        // `{user_id}` with `sub`, byte for byte.
+        let path_user = params
+            .iter()
+            .find(|(name, _)| *name == "user_id")
+            .map(|(_, value)| value);
+        if path_user == Some(user.user_id.as_str()) {
+            Ok(Self {
+                owner_id: user.user_id,
+            })
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The app's own settings: the `settings:` block of `config/<env>.yaml`,
+//! read once at start-up into typed values.
+//!
+//! Each value comes from an environment variable through `get_env` in the
+//! YAML; an empty string means "not set", so the YAML can always name the
+//! variable and leave it blank.
+
+use serde::Deserialize;
+use std::time::Duration;
+
+/// The secret `config/development.yaml` and `config/test.yaml` fall back to
+/// when `BETTER_AUTH_SECRET` is not set, so a first `cargo loco start` works.
+/// Refused in production.
+pub const DEVELOPMENT_ONLY_SECRET: &str = "development-only-secret-never-use-in-production";
+
+/// Shortest HS256 secret accepted: RFC 7518 section 3.2 wants a key at least
+/// as long as the hash output (32 bytes for SHA-256).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub auth: AuthSettings,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    /// Better Auth's base URL (`BETTER_AUTH_URL`). Turns on JWKS mode; the
+    /// keys come from `{url}/api/auth/jwks` unless `jwks_url` is set.
+    pub better_auth_url: String,
+    /// `BETTER_AUTH_JWKS_URL`: where to fetch the JWKS, when not at the
+    /// default path under `better_auth_url`.
+    pub jwks_url: String,
+    /// `BETTER_AUTH_SECRET`: turns on HS256 mode with this shared secret.
+    pub secret: String,
+    /// Expected `iss` in JWKS mode; defaults to `better_auth_url`.
+    pub issuer: String,
+    /// Expected `aud` in JWKS mode; defaults to `better_auth_url`.
+    pub audience: String,
+    /// Expected `iss` of HS256 tokens; unchecked when empty.
+    pub hs256_issuer: String,
+    /// Expected `aud` of HS256 tokens; unchecked when empty.
+    pub hs256_audience: String,
+    /// Clock skew allowed on `exp`, `nbf` and `iat`.
+    pub leeway_seconds: u64,
+    /// Least time between two JWKS fetches caused by unknown key ids.
+    pub jwks_refetch_cooldown_seconds: u64,
+    /// How long one JWKS fetch may take before the request fails.
+    pub jwks_timeout_ms: u64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            better_auth_url: String::new(),
+            jwks_url: String::new(),
+            secret: String::new(),
+            issuer: String::new(),
+            audience: String::new(),
+            hs256_issuer: String::new(),
+            hs256_audience: String::new(),
+            leeway_seconds: 60,
+            jwks_refetch_cooldown_seconds: 10,
+            jwks_timeout_ms: 5000,
+        }
+    }
+}
+
+/// Secrets stay secret: `{:?}` of the settings never prints the secret.
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("better_auth_url", &self.better_auth_url)
+            .field("jwks_url", &self.jwks_url)
+            .field(
+                "secret",
+                &if self.secret.is_empty() {
+                    ""
+                } else {
+                    "<redacted>"
+                },
+            )
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("leeway_seconds", &self.leeway_seconds)
+            .finish_non_exhaustive()
+    }
+}
+
+fn non_empty(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+impl AuthSettings {
+    /// The JWKS endpoint, when JWKS mode is on.
+    #[must_use]
+    pub fn jwks_endpoint(&self) -> Option<String> {
+        non_empty(&self.jwks_url).or_else(|| {
+            non_empty(&self.better_auth_url)
+                .map(|base| format!("{}/api/auth/jwks", base.trim_end_matches('/')))
+        })
+    }
+
+    /// The shared secret, when HS256 mode is on.
+    #[must_use]
+    pub fn shared_secret(&self) -> Option<String> {
+        non_empty(&self.secret)
+    }
+
+    #[must_use]
+    pub fn jwks_issuer(&self) -> Option<String> {
+        non_empty(&self.issuer).or_else(|| non_empty(&self.better_auth_url))
+    }
+
+    #[must_use]
+    pub fn jwks_audience(&self) -> Option<String> {
+        non_empty(&self.audience).or_else(|| non_empty(&self.better_auth_url))
+    }
+
+    #[must_use]
+    pub fn hs256_issuer(&self) -> Option<String> {
+        non_empty(&self.hs256_issuer)
+    }
+
+    #[must_use]
+    pub fn hs256_audience(&self) -> Option<String> {
+        non_empty(&self.hs256_audience)
+    }
+
+    #[must_use]
+    pub fn leeway(&self) -> u64 {
+        self.leeway_seconds
+    }
+
+    #[must_use]
+    pub fn refetch_cooldown(&self) -> Duration {
+        Duration::from_secs(self.jwks_refetch_cooldown_seconds)
+    }
+
+    #[must_use]
+    pub fn jwks_timeout(&self) -> Duration {
+        Duration::from_millis(self.jwks_timeout_ms.max(1))
+    }
+
+    /// Checks what start-up must refuse.
+    ///
+    /// # Errors
+    /// A message naming each problem: no mode configured in production, the
+    /// development secret in production, a secret shorter than 32 bytes, a
+    /// JWKS URL that is not http(s).
+    pub fn check(&self, production: bool) -> Result<(), String> {
+        let mut problems = Vec::new();
+        let secret = self.shared_secret();
+        let jwks = self.jwks_endpoint();
+        if production && secret.is_none() && jwks.is_none() {
+            problems.push(
+                "no token verification configured: set BETTER_AUTH_URL (JWKS mode) and/or \
+                 BETTER_AUTH_SECRET (HS256 mode)"
+                    .to_string(),
+            );
+        }
+        if let Some(secret) = &secret {
+            if production && secret == DEVELOPMENT_ONLY_SECRET {
+                problems.push(
+                    "BETTER_AUTH_SECRET is the development-only secret; set a real one".to_string(),
+                );
+            }
+            if secret.len() < MIN_SECRET_BYTES {
+                problems.push(format!(
+                    "BETTER_AUTH_SECRET is too short: at least {MIN_SECRET_BYTES} bytes are required"
+                ));
+            }
+        }
+        if let Some(url) = &jwks {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                problems.push(
+                    "BETTER_AUTH_URL / BETTER_AUTH_JWKS_URL must be an http:// or https:// URL"
+                        .to_string(),
+                );
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+}
