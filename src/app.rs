@@ -1,0 +1,115 @@
+//! The Loco application: routes, start-up wiring, tasks and seeds.
+
+use std::{path::Path, sync::Arc};
+
+use async_trait::async_trait;
+use axum::Router as AxumRouter;
+use loco_rs::{
+    app::{AppContext, Hooks, Initializer},
+    bgworker::Queue,
+    boot::{create_app, BootResult, StartMode},
+    config::Config,
+    controller::AppRoutes,
+    db::{self, truncate_table},
+    environment::Environment,
+    task::Tasks,
+    Error, Result,
+};
+use migration::Migrator;
+
+use crate::{
+    auth::Verifier, controllers, errors, models::_entities::tasks as task_entity,
+    settings::Settings, tasks,
+};
+
+pub struct App;
+
+/// Reads the `settings:` block of the active configuration.
+///
+/// # Errors
+/// When the block does not match [`Settings`].
+pub fn settings(config: &Config) -> Result<Settings> {
+    match &config.settings {
+        Some(value) => serde_json::from_value(value.clone())
+            .map_err(|e| Error::Message(format!("invalid `settings` in configuration: {e}"))),
+        None => Ok(Settings::default()),
+    }
+}
+
+#[async_trait]
+impl Hooks for App {
+    fn app_name() -> &'static str {
+        env!("CARGO_CRATE_NAME")
+    }
+
+    fn app_version() -> String {
+        format!(
+            "{} ({})",
+            env!("CARGO_PKG_VERSION"),
+            option_env!("BUILD_SHA").unwrap_or("dev")
+        )
+    }
+
+    async fn boot(
+        mode: StartMode,
+        environment: &Environment,
+        config: Config,
+    ) -> Result<BootResult> {
+        create_app::<Self, Migrator>(mode, environment, config).await
+    }
+
+    /// Builds the token verifier once, from the settings, and refuses to
+    /// start on an unusable configuration (in production: no verification
+    /// mode at all, or the development secret).
+    async fn after_context(ctx: AppContext) -> Result<AppContext> {
+        let settings = settings(&ctx.config)?;
+        let production = ctx.environment == Environment::Production;
+        let verifier = Verifier::from_settings(&settings.auth, production)
+            .map_err(|problem| Error::Message(format!("auth configuration: {problem}")))?;
+        tracing::info!(
+            jwks = verifier.jwks_enabled(),
+            hs256 = verifier.shared_secret_enabled(),
+            "token verification configured"
+        );
+        ctx.shared_store.insert(Arc::new(verifier));
+        Ok(ctx)
+    }
+
+    async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
+        Ok(vec![])
+    }
+
+    fn routes(_ctx: &AppContext) -> AppRoutes {
+        AppRoutes::with_default_routes().add_route(controllers::tasks::routes())
+    }
+
+    /// Unknown routes and every bare error response become problem+json.
+    async fn after_routes(router: AxumRouter, _ctx: &AppContext) -> Result<AxumRouter> {
+        Ok(router
+            .fallback(errors::route_not_found)
+            .layer(axum::middleware::map_response(errors::problem_safety_net)))
+    }
+
+    async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {
+        Ok(())
+    }
+
+    fn register_tasks(tasks: &mut Tasks) {
+        // tasks-inject (do not remove)
+        tasks.register(tasks::dev_token::DevToken);
+    }
+
+    async fn truncate(ctx: &AppContext) -> Result<()> {
+        truncate_table(&ctx.db, task_entity::Entity).await?;
+        Ok(())
+    }
+
+    async fn seed(ctx: &AppContext, base: &Path) -> Result<()> {
+        db::seed::<task_entity::ActiveModel>(
+            &ctx.db,
+            &base.join("tasks.yaml").display().to_string(),
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,9 @@
+pub mod app;
+pub mod auth;
+pub mod controllers;
+pub mod errors;
+pub mod extractors;
+pub mod models;
+pub mod settings;
+pub mod tasks;
+pub mod views;

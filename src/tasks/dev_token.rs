@@ -1,0 +1,51 @@
+//! `cargo loco task dev_token user_id:<id> [ttl:<seconds>]`: prints an
+//! HS256 token for local curl use, signed with the configured
+//! `BETTER_AUTH_SECRET`. Refuses to run in production.
+
+use loco_rs::{
+    app::AppContext,
+    environment::Environment,
+    task::{Task, TaskInfo, Vars},
+    Error, Result,
+};
+
+use crate::{app::settings, auth::sign_hs256};
+
+pub struct DevToken;
+
+#[async_trait::async_trait]
+impl Task for DevToken {
+    fn task(&self) -> TaskInfo {
+        TaskInfo {
+            name: "dev_token".to_string(),
+            detail: "Print an HS256 token for a user (development only): dev_token user_id:<id> [ttl:<seconds>]"
+                .to_string(),
+        }
+    }
+
+    async fn run(&self, ctx: &AppContext, vars: &Vars) -> Result<()> {
+        if ctx.environment == Environment::Production {
+            return Err(Error::Message(
+                "dev_token is for development only and refuses to run in production".to_string(),
+            ));
+        }
+        let user_id = vars
+            .cli_arg("user_id")
+            .map_err(|_| Error::Message("usage: dev_token user_id:<id> [ttl:<seconds>]".into()))?;
+        let ttl = match vars.cli_arg("ttl") {
+            Ok(ttl) => ttl
+                .parse::<i64>()
+                .ok()
+                .filter(|ttl| *ttl > 0)
+                .ok_or_else(|| Error::Message("ttl must be a positive number of seconds".into()))?,
+            Err(_) => 3600,
+        };
+        let secret = settings(&ctx.config)?
+            .auth
+            .shared_secret()
+            .ok_or_else(|| Error::Message("BETTER_AUTH_SECRET is not configured".into()))?;
+        let token = sign_hs256(&secret, user_id, ttl).map_err(Error::Message)?;
+        println!("{token}");
+        Ok(())
+    }
+}
