@@ -1,0 +1,6 @@
+//! One test binary: request tests through Loco's `testing` module, run on
+//! SQLite by default and on PostgreSQL when `DATABASE_URL` points to it.
+
+mod postgres_tls;
+mod requests;
+mod support;

@@ -1,0 +1,152 @@
+//! Errors from the layers below the handlers: routing, methods, body
+//! parsing, content types, size limits. All of them are problem+json.
+
+use axum::body::Bytes;
+use insta::assert_json_snapshot;
+use serde_json::{json, Value};
+
+use crate::support::{create_task, snapshot_of, token, with_app, ALICE};
+
+#[tokio::test]
+async fn unknown_route_is_a_problem_404() {
+    with_app(|server, _ctx| async move {
+        let response = server.get("/api/nope").await;
+        assert_eq!(response.status_code(), 404);
+        assert_json_snapshot!("unknown_route", snapshot_of(&response));
+        // Before auth: no token needed to learn a route does not exist.
+        let deeper = server.get(&format!("/api/{ALICE}/tasks/1/nope")).await;
+        assert_eq!(deeper.status_code(), 404);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_method_is_a_problem_405_with_allow() {
+    with_app(|server, _ctx| async move {
+        // Before auth: no token sent.
+        let response = server.delete(&format!("/api/{ALICE}/tasks")).await;
+        assert_eq!(response.status_code(), 405);
+        assert_json_snapshot!("wrong_method_collection", snapshot_of(&response));
+
+        let complete = server
+            .get(&format!("/api/{ALICE}/tasks/1/complete"))
+            .authorization_bearer(token(ALICE))
+            .await;
+        assert_eq!(complete.status_code(), 405);
+        let allow = complete.header("allow");
+        assert!(allow.to_str().unwrap().contains("PATCH"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn malformed_json_is_400() {
+    with_app(|server, _ctx| async move {
+        let response = server
+            .post(&format!("/api/{ALICE}/tasks"))
+            .authorization_bearer(token(ALICE))
+            .content_type("application/json")
+            .bytes(Bytes::from_static(b"{\"title\": \"x\""))
+            .await;
+        assert_eq!(response.status_code(), 400);
+        assert_json_snapshot!("malformed_json", snapshot_of(&response));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn non_json_body_is_415() {
+    with_app(|server, _ctx| async move {
+        let task = create_task(&server, ALICE, json!({"title": "x"})).await;
+        for path in [
+            format!("/api/{ALICE}/tasks"),
+            format!("/api/{ALICE}/tasks/{}", task["id"]),
+        ] {
+            let response = server
+                .post(&path)
+                .authorization_bearer(token(ALICE))
+                .content_type("text/plain")
+                .bytes(Bytes::from_static(b"title=x"))
+                .await;
+            // POST on a single task is not a route: 405 before anything else.
+            if path.ends_with("/tasks") {
+                assert_eq!(response.status_code(), 415);
+                assert_json_snapshot!("unsupported_media_type", snapshot_of(&response));
+            } else {
+                assert_eq!(response.status_code(), 405);
+            }
+        }
+        let form = server
+            .put(&format!("/api/{ALICE}/tasks/{}", task["id"]))
+            .authorization_bearer(token(ALICE))
+            .content_type("application/x-www-form-urlencoded")
+            .bytes(Bytes::from_static(b"title=y"))
+            .await;
+        assert_eq!(form.status_code(), 415);
+        // A JSON media type with parameters or a +json suffix is fine.
+        let charset = server
+            .post(&format!("/api/{ALICE}/tasks"))
+            .authorization_bearer(token(ALICE))
+            .content_type("application/json; charset=utf-8")
+            .bytes(Bytes::from_static(b"{\"title\": \"y\"}"))
+            .await;
+        assert_eq!(charset.status_code(), 201);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn body_over_64_kib_is_413() {
+    with_app(|server, _ctx| async move {
+        let huge = json!({"title": "x", "description": "d".repeat(70 * 1024)});
+        let response = server
+            .post(&format!("/api/{ALICE}/tasks"))
+            .authorization_bearer(token(ALICE))
+            .json(&huge)
+            .await;
+        assert_eq!(response.status_code(), 413);
+        assert_json_snapshot!("payload_too_large", snapshot_of(&response));
+        let list = server
+            .get(&format!("/api/{ALICE}/tasks"))
+            .authorization_bearer(token(ALICE))
+            .await;
+        assert_eq!(list.json::<Value>(), json!([]));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn checks_run_in_the_contracts_order() {
+    with_app(|server, _ctx| async move {
+        // No token and a broken body: the token is checked first.
+        let response = server
+            .post(&format!("/api/{ALICE}/tasks"))
+            .content_type("application/json")
+            .bytes(Bytes::from_static(b"{"))
+            .await;
+        assert_eq!(response.status_code(), 401);
+        // A valid body on a missing task: 404 only after the body passed.
+        let invalid_on_missing = server
+            .put(&format!("/api/{ALICE}/tasks/424242"))
+            .authorization_bearer(token(ALICE))
+            .json(&json!({"title": ""}))
+            .await;
+        assert_eq!(invalid_on_missing.status_code(), 422);
+        let valid_on_missing = server
+            .put(&format!("/api/{ALICE}/tasks/424242"))
+            .authorization_bearer(token(ALICE))
+            .json(&json!({"title": "ok"}))
+            .await;
+        assert_eq!(valid_on_missing.status_code(), 404);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn health_and_ping_are_public() {
+    with_app(|server, _ctx| async move {
+        assert_eq!(server.get("/_ping").await.status_code(), 200);
+        assert_eq!(server.get("/_health").await.status_code(), 200);
+    })
+    .await;
+}

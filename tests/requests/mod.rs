@@ -1,0 +1,5 @@
+mod errors;
+mod list;
+mod tasks;
+mod tokens;
+mod validation;

@@ -1,0 +1,327 @@
+//! The test harness: an app on a fresh database per test, tokens signed with
+//! real keys, a JWKS server, and snapshot helpers.
+
+#![allow(dead_code)]
+
+use std::{
+    future::Future,
+    panic::AssertUnwindSafe,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
+};
+
+use axum::{extract::State, routing::get, Json, Router};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use futures::FutureExt;
+use jsonwebtoken::{Algorithm, EncodingKey};
+use loco_rs::{app::AppContext, testing::prelude::*, TestServer};
+use serde_json::{json, Value};
+use todo_api::{app::App, auth::Verifier, settings::AuthSettings};
+
+/// The HS256 secret of `config/test.yaml`.
+pub const SECRET: &str = "test-only-secret-0123456789abcdefghijklmnop";
+/// Better Auth ids: 32 alphanumeric characters.
+pub const ALICE: &str = "80nmxlJfYWC6KDfWyDJI6NO6gQxgGAhd";
+pub const BOB: &str = "Bq3RkJm0VqjZ1FxwTnY8aL5cH2sD9eUo";
+
+/// Runs `test` against the app booted on a database of its own (a fresh
+/// SQLite file, or a fresh PostgreSQL database when `DATABASE_URL` points
+/// to one). The pool is closed even when the test fails, so Loco can drop
+/// the PostgreSQL database afterwards instead of leaking it.
+pub async fn with_app<F, Fut>(test: F)
+where
+    F: FnOnce(TestServer, AppContext) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    request_with_create_db::<App, _, _>(|server, ctx| async move {
+        let db = ctx.db.clone();
+        let outcome = AssertUnwindSafe(test(server, ctx)).catch_unwind().await;
+        let _ = db.close_by_ref().await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    })
+    .await;
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Builds a compact JWS from a raw header and claims, signed by `signer`
+/// over the exact encoded bytes, so a test can craft any header it likes.
+pub fn jws(header: &Value, claims: &Value, signer: &Signer) -> String {
+    let input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
+    let signature = signer.sign(input.as_bytes());
+    format!("{input}.{signature}")
+}
+
+/// The keys a test can sign with.
+pub enum Signer {
+    /// HMAC-SHA256 with these bytes as the key.
+    Hs256(Vec<u8>),
+    /// A fixture key for a jsonwebtoken algorithm.
+    Pem(Algorithm, &'static str),
+    /// The fixture P-521 key (ES512).
+    P521,
+    /// No signature at all (for `alg: none`).
+    Empty,
+}
+
+pub fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"))
+}
+
+/// The fixture keys' public JWKs, by name (`ed25519`, `p256`, `rsa`, ...).
+pub fn public_jwk(name: &str) -> Value {
+    let all: Value = serde_json::from_str(&fixture("jwk.json")).expect("jwk.json");
+    let mut jwk = all[name].clone();
+    if let Some(map) = jwk.as_object_mut() {
+        map.remove("d");
+    }
+    jwk
+}
+
+/// A JWK as Better Auth publishes it: the public key plus `alg` and `kid`.
+pub fn published(name: &str, alg: &str, kid: &str) -> Value {
+    let mut jwk = public_jwk(name);
+    jwk["alg"] = json!(alg);
+    jwk["kid"] = json!(kid);
+    jwk
+}
+
+impl Signer {
+    pub fn sign(&self, input: &[u8]) -> String {
+        match self {
+            Self::Hs256(key) => {
+                jsonwebtoken::crypto::sign(input, &EncodingKey::from_secret(key), Algorithm::HS256)
+                    .expect("hs256")
+            }
+            Self::Pem(alg, file) => {
+                let pem = fixture(file);
+                let key = match alg {
+                    Algorithm::EdDSA => EncodingKey::from_ed_pem(pem.as_bytes()),
+                    Algorithm::ES256 => EncodingKey::from_ec_pem(pem.as_bytes()),
+                    _ => EncodingKey::from_rsa_pem(pem.as_bytes()),
+                }
+                .expect("fixture key");
+                jsonwebtoken::crypto::sign(input, &key, *alg).expect("sign")
+            }
+            Self::P521 => {
+                use p521::ecdsa::{signature::Signer as _, Signature, SigningKey};
+                let all: Value = serde_json::from_str(&fixture("jwk.json")).expect("jwk.json");
+                let d = URL_SAFE_NO_PAD
+                    .decode(all["p521"]["d"].as_str().expect("d"))
+                    .expect("d b64");
+                let key = SigningKey::from_slice(&d).expect("p521 key");
+                let signature: Signature = key.sign(input);
+                b64(&signature.to_bytes())
+            }
+            Self::Empty => String::new(),
+        }
+    }
+
+    /// The signer of a fixture key for a JWKS algorithm name.
+    pub fn for_alg(alg: &str) -> Self {
+        match alg {
+            "EdDSA" => Self::Pem(Algorithm::EdDSA, "ed25519.pem"),
+            "ES256" => Self::Pem(Algorithm::ES256, "p256.pem"),
+            "RS256" => Self::Pem(Algorithm::RS256, "rsa.pem"),
+            "PS256" => Self::Pem(Algorithm::PS256, "rsa.pem"),
+            "ES512" => Self::P521,
+            other => panic!("no fixture key for {other}"),
+        }
+    }
+}
+
+/// The fixture key name for a JWKS algorithm.
+pub fn key_name(alg: &str) -> &'static str {
+    match alg {
+        "EdDSA" => "ed25519",
+        "ES256" => "p256",
+        "RS256" | "PS256" => "rsa",
+        "ES512" => "p521",
+        other => panic!("no fixture key for {other}"),
+    }
+}
+
+/// Valid HS256 claims for `sub`, as a frontend signing its own tokens.
+pub fn claims_for(sub: &str) -> Value {
+    json!({"sub": sub, "iat": now(), "exp": now() + 900})
+}
+
+/// A valid HS256 token for `sub` with the test secret.
+pub fn token(sub: &str) -> String {
+    jws(
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        &claims_for(sub),
+        &Signer::Hs256(SECRET.as_bytes().to_vec()),
+    )
+}
+
+/// The issuer and audience the JWKS tests configure (Better Auth's URL).
+pub const AUTH_URL_PLACEHOLDER: &str = "better-auth";
+
+/// Claims shaped like a real Better Auth token for `sub`, issued by `url`.
+pub fn better_auth_claims(sub: &str, url: &str) -> Value {
+    json!({
+        "id": sub,
+        "name": "Alice",
+        "email": "alice@example.com",
+        "emailVerified": false,
+        "image": null,
+        "createdAt": "2026-11-27T22:38:06.974Z",
+        "updatedAt": "2026-11-27T22:38:06.974Z",
+        "sub": sub,
+        "iat": now(),
+        "exp": now() + 900,
+        "iss": url,
+        "aud": url,
+    })
+}
+
+/// A JWKS endpoint on 127.0.0.1 serving whatever `keys` holds, counting
+/// fetches; it stands in for Better Auth's `/api/auth/jwks`.
+#[derive(Clone)]
+pub struct JwksServer {
+    /// Better Auth's base URL (the JWKS is at `{url}/api/auth/jwks`).
+    pub url: String,
+    pub keys: Arc<Mutex<Value>>,
+    pub hits: Arc<AtomicUsize>,
+}
+
+#[derive(Clone)]
+struct JwksState {
+    keys: Arc<Mutex<Value>>,
+    hits: Arc<AtomicUsize>,
+}
+
+async fn serve_jwks(State(state): State<JwksState>) -> Json<Value> {
+    state.hits.fetch_add(1, Ordering::SeqCst);
+    let keys = state.keys.lock().expect("keys").clone();
+    Json(json!({ "keys": keys }))
+}
+
+impl JwksServer {
+    pub async fn start(keys: Value) -> Self {
+        let keys = Arc::new(Mutex::new(keys));
+        let hits = Arc::new(AtomicUsize::new(0));
+        let app = Router::new()
+            .route("/api/auth/jwks", get(serve_jwks))
+            .with_state(JwksState {
+                keys: Arc::clone(&keys),
+                hits: Arc::clone(&hits),
+            });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            url: format!("http://{addr}"),
+            keys,
+            hits,
+        }
+    }
+
+    pub fn set_keys(&self, keys: Value) {
+        *self.keys.lock().expect("keys") = keys;
+    }
+
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+/// Replaces the app's verifier with one in JWKS mode against `auth_url`
+/// (HS256 stays on with the test secret when `with_secret`).
+pub fn use_jwks(ctx: &AppContext, auth_url: &str, cooldown_seconds: u64, with_secret: bool) {
+    let settings = AuthSettings {
+        better_auth_url: auth_url.to_string(),
+        secret: if with_secret {
+            SECRET.to_string()
+        } else {
+            String::new()
+        },
+        jwks_refetch_cooldown_seconds: cooldown_seconds,
+        jwks_timeout_ms: 2000,
+        ..AuthSettings::default()
+    };
+    let verifier = Verifier::from_settings(&settings, false).expect("verifier");
+    ctx.shared_store.insert(Arc::new(verifier));
+}
+
+/// Replaces what varies between runs (ids, server-set timestamps) with
+/// placeholders; everything else stays as the service sent it.
+pub fn redact(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, v)| {
+                    let v = match (key.as_str(), v) {
+                        ("id", Value::Number(_)) => json!("[id]"),
+                        ("created_at" | "updated_at" | "completed_at", Value::String(_)) => {
+                            json!("[timestamp]")
+                        }
+                        _ => redact(v),
+                    };
+                    (key.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// What a snapshot records of a response: status, content type, the auth
+/// challenge and `Allow` when present, and the body (JSON, redacted).
+pub fn snapshot_of(response: &axum_test::TestResponse) -> Value {
+    let header = |name: &str| {
+        response
+            .maybe_header(name)
+            .and_then(|v| v.to_str().ok().map(str::to_string))
+    };
+    let text = response.text();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str::<Value>(&text).map_or_else(|_| json!(text), |v| redact(&v))
+    };
+    let mut out = json!({
+        "status": response.status_code().as_u16(),
+        "content_type": header("content-type"),
+        "body": body,
+    });
+    if let Some(challenge) = header("www-authenticate") {
+        out["www_authenticate"] = json!(challenge);
+    }
+    if let Some(allow) = header("allow") {
+        out["allow"] = json!(allow);
+    }
+    out
+}
+
+/// Creates a task for `user` through the API and returns its JSON.
+pub async fn create_task(server: &TestServer, user: &str, body: Value) -> Value {
+    let response = server
+        .post(&format!("/api/{user}/tasks"))
+        .authorization_bearer(token(user))
+        .json(&body)
+        .await;
+    assert_eq!(response.status_code(), 201, "create: {}", response.text());
+    response.json::<Value>()
+}
