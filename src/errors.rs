@@ -169,6 +169,11 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let mut response = problem_response(self.status(), &self.detail(), errors);
+        if let Self::Unavailable(_) = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
         if let Self::Unauthorized(kind) = &self {
             // RFC 6750 section 3: no error attribute when no credentials were
             // sent, `invalid_token` when the token was refused.

@@ -13,6 +13,8 @@ use crate::errors::{ApiError, FieldError};
 
 pub const TITLE_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 1000;
+/// PostgreSQL text cannot hold U+0000, so neither database gets one.
+const NUL_MESSAGE: &str = "must not contain NUL (U+0000) characters";
 
 /// A task's priority; stored as a rank so "high first" is an index order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -67,6 +69,9 @@ impl Priority {
 /// # Errors
 /// The message for the `title` field.
 pub fn parse_title(raw: &str) -> Result<String, String> {
+    if raw.contains('\0') {
+        return Err(NUL_MESSAGE.to_string());
+    }
     let title = raw.trim();
     let chars = title.chars().count();
     if chars == 0 || chars > TITLE_MAX_CHARS {
@@ -82,6 +87,9 @@ pub fn parse_title(raw: &str) -> Result<String, String> {
 /// # Errors
 /// The message for the `description` field.
 pub fn parse_description(raw: &str) -> Result<String, String> {
+    if raw.contains('\0') {
+        return Err(NUL_MESSAGE.to_string());
+    }
     if raw.chars().count() > DESCRIPTION_MAX_CHARS {
         return Err(format!(
             "must be at most {DESCRIPTION_MAX_CHARS} characters"
@@ -333,6 +341,7 @@ mod tests {
             ),
             ("201 multi-byte chars", "é".repeat(201), None),
             ("200 emoji", "🦀".repeat(200), Some("🦀".repeat(200))),
+            ("NUL inside", "a\0b".into(), None),
         ];
         for (case, input, expected) in cases {
             assert_eq!(parse_title(&input).ok(), expected, "case: {case}");

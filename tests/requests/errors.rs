@@ -150,3 +150,75 @@ async fn health_and_ping_are_public() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn refused_tokens_never_reach_the_database_and_a_lost_database_is_503() {
+    with_app(|server, ctx| async move {
+        // With the pool closed, any query fails: a request that answers 401
+        // or 403 here provably did not touch the database.
+        ctx.db.close_by_ref().await.expect("close the pool");
+        let path = format!("/api/{ALICE}/tasks");
+        let no_token = server.get(&path).await;
+        assert_eq!(no_token.status_code(), 401);
+        let bad_token = server.get(&path).authorization_bearer("x.y.z").await;
+        assert_eq!(bad_token.status_code(), 401);
+        let foreign = server
+            .get(&path)
+            .authorization_bearer(crate::support::token(crate::support::BOB))
+            .await;
+        assert_eq!(foreign.status_code(), 403);
+        let invalid = server
+            .post(&path)
+            .authorization_bearer(token(ALICE))
+            .json(&json!({"title": ""}))
+            .await;
+        assert_eq!(invalid.status_code(), 422);
+
+        // A request that needs the database gets a clear 503.
+        let lost = server.get(&path).authorization_bearer(token(ALICE)).await;
+        assert_eq!(lost.status_code(), 503);
+        assert_eq!(lost.header("retry-after").to_str().unwrap(), "5");
+        assert_json_snapshot!("database_unavailable", snapshot_of(&lost));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn odd_paths_and_queries_never_answer_500() {
+    with_app(|server, _ctx| async move {
+        let cases = [
+            format!("/api/{ALICE}/tasks/%FF"),
+            format!("/api/{ALICE}/tasks/%00"),
+            "/api/%FF/tasks".to_string(),
+            "/api/%00/tasks".to_string(),
+            format!("/api/{ALICE}/tasks?status=%FF%FE"),
+            format!("/api/{ALICE}/tasks?status=pending&status=bogus"),
+            format!("/api/{ALICE}/tasks?%%%"),
+            format!("/api/{ALICE}/tasks/{}", "9".repeat(400)),
+            format!("/api/{}/tasks", "a".repeat(4000)),
+        ];
+        for path in cases {
+            let response = server.get(&path).authorization_bearer(token(ALICE)).await;
+            let status = response.status_code();
+            assert!(
+                status.is_client_error() || status.is_success(),
+                "{path}: {status}"
+            );
+            assert!(
+                status.is_success()
+                    || response.header("content-type").to_str().unwrap()
+                        == "application/problem+json",
+                "{path}"
+            );
+        }
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let response = server
+            .post(&format!("/api/{ALICE}/tasks"))
+            .authorization_bearer(token(ALICE))
+            .content_type("application/json")
+            .bytes(Bytes::from(deep))
+            .await;
+        assert_eq!(response.status_code(), 400);
+    })
+    .await;
+}
