@@ -16,7 +16,7 @@ use axum::{
     response::IntoResponse,
 };
 use loco_rs::model::ModelError;
-use sea_orm::DbErr;
+use sea_orm::{DbErr, RuntimeErr};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -161,9 +161,6 @@ impl IntoResponse for ApiError {
         if let Self::Internal(cause) = &self {
             tracing::error!(cause = %cause, "request failed with an internal error");
         }
-        if let Self::Unavailable(cause) = &self {
-            tracing::warn!(cause = %cause, "request failed: dependency unavailable");
-        }
         let errors = match &self {
             Self::Validation(errors) => Some(errors.as_slice()),
             _ => None,
@@ -212,15 +209,39 @@ fn validation_from_db_message(message: &str) -> Option<Vec<FieldError>> {
     (!errors.is_empty()).then_some(errors)
 }
 
+/// Whether a driver error means the database cannot be reached (as opposed
+/// to a query it refused): a lost connection, a closed or exhausted pool.
+fn is_unreachable(err: &RuntimeErr) -> bool {
+    use sea_orm::sqlx::Error;
+    match err {
+        RuntimeErr::SqlxError(e) => matches!(
+            e.as_ref(),
+            Error::Io(_)
+                | Error::Tls(_)
+                | Error::PoolTimedOut
+                | Error::PoolClosed
+                | Error::WorkerCrashed
+        ),
+        RuntimeErr::Internal(_) => false,
+    }
+}
+
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
+        const UNAVAILABLE: &str = "the database is unavailable, try again shortly";
         match &err {
             DbErr::Custom(message) => validation_from_db_message(message)
                 .map_or_else(|| Self::Internal(err.to_string()), Self::Validation),
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-                Self::Unavailable("the database is unavailable, try again shortly".to_string())
+                tracing::warn!(error = %err, "database unreachable");
+                Self::Unavailable(UNAVAILABLE.to_string())
             }
-            DbErr::RecordNotFound(_) => Self::NotFound,
+            DbErr::Exec(runtime) | DbErr::Query(runtime) if is_unreachable(runtime) => {
+                tracing::warn!(error = %err, "database unreachable");
+                Self::Unavailable(UNAVAILABLE.to_string())
+            }
+            // The row went away between reading and writing it.
+            DbErr::RecordNotFound(_) | DbErr::RecordNotUpdated => Self::NotFound,
             _ => Self::Internal(err.to_string()),
         }
     }
