@@ -1,0 +1,364 @@
+// End-to-end proof: a real Better Auth issues the tokens, our service
+// verifies them. Walks the journey a frontend makes, once per key algorithm
+// Better Auth offers and once with HS256 tokens a frontend signs itself,
+// then checks key rotation, expiry, foreign tokens and an auth server that
+// goes away.
+//
+//   TODO_API_BIN  the service binary (default: target/debug/todo_api-cli)
+//
+// Prints one line per check and closes with "N passed, M failed".
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SignJWT } from "jose";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "../../..");
+const bin = process.env.TODO_API_BIN ?? join(repo, "target/debug/todo_api-cli");
+const work = mkdtempSync(join(tmpdir(), "todo-e2e-"));
+const children = new Set();
+let passed = 0;
+let failed = 0;
+
+function check(name, ok, detail = "") {
+  if (ok) {
+    passed += 1;
+    console.log(`ok   ${name}`);
+  } else {
+    failed += 1;
+    console.log(`FAIL ${name}${detail ? `: ${detail}` : ""}`);
+  }
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.once("error", rej);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => res(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts a child process and resolves once `ready(line)` holds for a line of its output. */
+function startProcess(name, command, args, options, ready) {
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let output = "";
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`${name} did not start:\n${output}`)), 30_000);
+    const onData = (chunk) => {
+      output += chunk;
+      if (output.split("\n").some(ready)) {
+        clearTimeout(timer);
+        res(child);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) => {
+      children.delete(child);
+      clearTimeout(timer);
+      rej(new Error(`${name} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+async function stop(child) {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await Promise.race([exited, sleep(5000)]);
+  if (child.exitCode === null) child.kill("SIGKILL");
+  children.delete(child);
+}
+
+/** A real Better Auth server on its own port and database. */
+async function startBetterAuth({ alg = "EdDSA", expiration, port, db } = {}) {
+  port ??= await freePort();
+  db ??= join(work, `better-auth-${alg}-${port}-${Date.now()}.sqlite`);
+  const env = { ...process.env, BA_PORT: String(port), BA_DB: db, BA_ALG: alg };
+  if (expiration) env.BA_EXPIRATION = expiration;
+  const child = await startProcess("better-auth", process.execPath, ["auth-server.mjs"], { cwd: here, env }, (l) =>
+    l.startsWith("ready "),
+  );
+  return { url: `http://127.0.0.1:${port}`, port, db, child };
+}
+
+/** Our service, configured through the environment as a user would. */
+async function startService(settings) {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    LOCO_ENV: "development",
+    PORT: String(port),
+    BINDING: "127.0.0.1",
+    DATABASE_URL: `sqlite://${join(work, `service-${port}.sqlite`)}?mode=rwc`,
+    BETTER_AUTH_URL: "",
+    BETTER_AUTH_SECRET: "",
+    LOG_LEVEL: "warn",
+    ...settings,
+  };
+  const child = spawn(bin, ["start"], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let output = "";
+  child.stdout.on("data", (c) => (output += c));
+  child.stderr.on("data", (c) => (output += c));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i += 1) {
+    if (child.exitCode !== null) throw new Error(`service exited:\n${output}`);
+    try {
+      if ((await fetch(`${url}/_ping`)).ok) return { url, child };
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`service did not answer /_ping:\n${output}`);
+}
+
+/** Signs a user up through Better Auth and gets their JWT, as a frontend does. */
+async function signUp(auth, name) {
+  const email = `${name.toLowerCase()}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
+  const res = await fetch(`${auth.url}/api/auth/sign-up/email`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: auth.url },
+    body: JSON.stringify({ email, password: "correct-horse-battery", name }),
+  });
+  if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  const { user } = await res.json();
+  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  return { id: user.id, cookie, token: await freshToken(auth, cookie) };
+}
+
+async function freshToken(auth, cookie) {
+  const res = await fetch(`${auth.url}/api/auth/token`, { headers: { cookie } });
+  if (!res.ok) throw new Error(`token failed: ${res.status} ${await res.text()}`);
+  return (await res.json()).token;
+}
+
+function header(token) {
+  return JSON.parse(Buffer.from(token.split(".")[0], "base64url").toString());
+}
+
+async function api(service, token, method, path, body) {
+  const headers = { authorization: `Bearer ${token}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`${service.url}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json, headers: res.headers };
+}
+
+const titles = (list) => (Array.isArray(list) ? list.map((t) => t.title) : list);
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The journey a frontend makes, then the isolation checks. */
+async function journey(label, service, alice, bob) {
+  const base = `/api/${alice.id}/tasks`;
+  const created = [];
+  for (const body of [
+    { title: "Buy milk", description: "2 litres", priority: "low" },
+    { title: "Call mom", priority: "high", due_date: "2026-12-24" },
+    { title: "Answer mail", completed: true },
+  ]) {
+    const res = await api(service, alice.token, "POST", base, body);
+    check(`${label}: create "${body.title}"`, res.status === 201 && res.json?.user_id === alice.id, `${res.status} ${JSON.stringify(res.json)}`);
+    if (res.status === 201) {
+      created.push(res.json);
+      check(`${label}: Location of "${body.title}"`, res.headers.get("location") === `${base}/${res.json.id}`);
+    }
+    await sleep(2);
+  }
+  if (created.length !== 3) return;
+  const [milk, mom, mail] = created;
+
+  const lists = [
+    ["", ["Answer mail", "Call mom", "Buy milk"]],
+    ["?status=all", ["Answer mail", "Call mom", "Buy milk"]],
+    ["?status=pending", ["Call mom", "Buy milk"]],
+    ["?status=completed", ["Answer mail"]],
+    ["?sort=created&order=asc", ["Buy milk", "Call mom", "Answer mail"]],
+    ["?sort=updated", ["Answer mail", "Call mom", "Buy milk"]],
+    ["?sort=title", ["Answer mail", "Buy milk", "Call mom"]],
+    ["?sort=due_date", ["Call mom", "Buy milk", "Answer mail"]],
+    ["?sort=priority", ["Call mom", "Answer mail", "Buy milk"]],
+  ];
+  for (const [query, expected] of lists) {
+    const res = await api(service, alice.token, "GET", `${base}${query}`);
+    check(`${label}: list ${query || "(default)"}`, res.status === 200 && same(titles(res.json), expected), `${res.status} ${JSON.stringify(titles(res.json))}`);
+  }
+
+  let res = await api(service, alice.token, "GET", `${base}/${milk.id}`);
+  check(`${label}: get`, res.status === 200 && same(res.json, milk));
+
+  res = await api(service, alice.token, "PUT", `${base}/${milk.id}`, { title: "Buy oat milk" });
+  check(`${label}: update (PUT)`, res.status === 200 && res.json.title === "Buy oat milk" && res.json.description === "2 litres");
+  res = await api(service, alice.token, "PATCH", `${base}/${milk.id}`, { description: null, priority: "medium" });
+  check(`${label}: update (PATCH)`, res.status === 200 && res.json.description === null && res.json.priority === "medium");
+
+  res = await api(service, alice.token, "PATCH", `${base}/${mom.id}/complete`);
+  check(`${label}: toggle`, res.status === 200 && res.json.completed === true && typeof res.json.completed_at === "string");
+  res = await api(service, alice.token, "PATCH", `${base}/${mom.id}/complete`, { completed: false });
+  check(`${label}: set`, res.status === 200 && res.json.completed === false && res.json.completed_at === null);
+
+  // Isolation.
+  res = await api(service, bob.token, "GET", base);
+  check(`${label}: another user on this user's path is 403`, res.status === 403);
+  res = await api(service, bob.token, "GET", `/api/${bob.id}/tasks/${mail.id}`);
+  check(`${label}: another user's task id on one's own path is 404`, res.status === 404);
+  res = await api(service, bob.token, "PATCH", `/api/${bob.id}/tasks/${mail.id}/complete`);
+  check(`${label}: another user cannot toggle it`, res.status === 404);
+  res = await api(service, bob.token, "DELETE", `/api/${bob.id}/tasks/${mail.id}`);
+  check(`${label}: another user cannot delete it`, res.status === 404);
+  res = await api(service, bob.token, "GET", `/api/${bob.id}/tasks`);
+  check(`${label}: another user's list never shows it`, res.status === 200 && same(res.json, []));
+  res = await api(service, "", "GET", base);
+  check(`${label}: no token is 401`, res.status === 401);
+
+  res = await api(service, alice.token, "DELETE", `${base}/${mail.id}`);
+  check(`${label}: delete`, res.status === 204);
+  res = await api(service, alice.token, "GET", `${base}/${mail.id}`);
+  check(`${label}: deleted is gone`, res.status === 404);
+}
+
+async function jwksFlavour(alg) {
+  const auth = await startBetterAuth({ alg });
+  const service = await startService({ BETTER_AUTH_URL: auth.url });
+  try {
+    const alice = await signUp(auth, "Alice");
+    const bob = await signUp(auth, "Bob");
+    check(`${alg}: Better Auth signs with ${alg}`, header(alice.token).alg === alg, JSON.stringify(header(alice.token)));
+    await journey(alg, service, alice, bob);
+  } finally {
+    await stop(service.child);
+    await stop(auth.child);
+  }
+}
+
+async function hs256Flavour() {
+  const secret = "e2e-shared-secret-at-least-32-bytes-long!";
+  const service = await startService({ BETTER_AUTH_SECRET: secret });
+  const key = new TextEncoder().encode(secret);
+  // As Next.js code with `jose` would sign them.
+  const sign = (sub) =>
+    new SignJWT({ sub }).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("15m").sign(key);
+  try {
+    const alice = { id: "hs256AliceUserId0000000000000000", token: await sign("hs256AliceUserId0000000000000000") };
+    const bob = { id: "hs256BobUserId000000000000000000", token: await sign("hs256BobUserId000000000000000000") };
+    await journey("HS256", service, alice, bob);
+    const wrong = await new SignJWT({ sub: alice.id })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("15m")
+      .sign(new TextEncoder().encode("a-different-secret-of-at-least-32-bytes"));
+    const res = await api(service, wrong, "GET", `/api/${alice.id}/tasks`);
+    check("HS256: a token signed with another secret is 401", res.status === 401);
+  } finally {
+    await stop(service.child);
+  }
+}
+
+async function keysAndFailures() {
+  // Rotation: Better Auth restarts with fresh keys on the same URL; our
+  // service, not restarted, accepts tokens with the new kid.
+  const first = await startBetterAuth({ alg: "EdDSA" });
+  const service = await startService({ BETTER_AUTH_URL: first.url, JWKS_REFETCH_COOLDOWN_SECONDS: "1" });
+  try {
+    const before = await signUp(first, "Alice");
+    let res = await api(service, before.token, "GET", `/api/${before.id}/tasks`);
+    check("rotation: token of the first key accepted", res.status === 200);
+    await stop(first.child);
+    const second = await startBetterAuth({ alg: "EdDSA", port: first.port });
+    const after = await signUp(second, "Alice");
+    check("rotation: the new token carries a new kid", header(after.token).kid !== header(before.token).kid);
+    await sleep(1100); // past the refetch cool-down
+    res = await api(service, after.token, "GET", `/api/${after.id}/tasks`);
+    check("rotation: new kid accepted without restarting the service", res.status === 200, `${res.status} ${JSON.stringify(res.json)}`);
+
+    // A token from another Better Auth (other keys, other issuer).
+    const foreignAuth = await startBetterAuth({ alg: "EdDSA" });
+    const foreign = await signUp(foreignAuth, "Mallory");
+    res = await api(service, foreign.token, "GET", `/api/${foreign.id}/tasks`);
+    check("foreign: a token from another Better Auth is 401", res.status === 401, `${res.status}`);
+    check("foreign: with WWW-Authenticate invalid_token", (res.headers.get("www-authenticate") ?? "").includes("invalid_token"));
+
+    // Better Auth goes down mid-suite.
+    await stop(second.child);
+    let started = Date.now();
+    res = await api(service, after.token, "GET", `/api/${after.id}/tasks`);
+    check("auth down: cached key still verifies", res.status === 200);
+    await sleep(1100);
+    started = Date.now();
+    res = await api(service, foreign.token, "GET", `/api/${foreign.id}/tasks`);
+    const elapsed = Date.now() - started;
+    check("auth down: unknown kid answers 401 or 503, quickly", [401, 503].includes(res.status) && elapsed < 10_000, `${res.status} in ${elapsed} ms`);
+    await stop(foreignAuth.child);
+
+    // A service that never saw the keys, while Better Auth is down.
+    const cold = await startService({ BETTER_AUTH_URL: second.url });
+    started = Date.now();
+    res = await api(cold, after.token, "GET", `/api/${after.id}/tasks`);
+    check("auth down: a fresh service answers 503, quickly", res.status === 503 && Date.now() - started < 10_000, `${res.status}`);
+    const ping = await fetch(`${cold.url}/_ping`);
+    check("auth down: the service stays up", ping.ok);
+    await stop(cold.child);
+  } finally {
+    await stop(service.child);
+  }
+
+  // Expiry: Better Auth issues 2-second tokens; no leeway on our side.
+  const shortLived = await startBetterAuth({ alg: "EdDSA", expiration: "2s" });
+  const strict = await startService({ BETTER_AUTH_URL: shortLived.url, JWT_LEEWAY_SECONDS: "0" });
+  try {
+    const user = await signUp(shortLived, "Alice");
+    let res = await api(strict, user.token, "GET", `/api/${user.id}/tasks`);
+    check("expiry: fresh token accepted", res.status === 200);
+    await sleep(3500);
+    res = await api(strict, user.token, "GET", `/api/${user.id}/tasks`);
+    check("expiry: expired token is 401", res.status === 401 && /expired/.test(res.json?.detail ?? ""), `${res.status} ${JSON.stringify(res.json)}`);
+  } finally {
+    await stop(strict.child);
+    await stop(shortLived.child);
+  }
+}
+
+async function main() {
+  if (!existsSync(bin)) {
+    console.error(`e2e: the service binary ${bin} is missing; build it first (cargo test --no-run or cargo build)`);
+    process.exit(2);
+  }
+  const started = Date.now();
+  try {
+    for (const alg of ["EdDSA", "ES256", "ES512", "RS256", "PS256"]) {
+      await jwksFlavour(alg);
+    }
+    await hs256Flavour();
+    await keysAndFailures();
+  } catch (error) {
+    check("suite ran to the end", false, error.stack ?? String(error));
+  } finally {
+    for (const child of children) child.kill("SIGKILL");
+    rmSync(work, { recursive: true, force: true });
+  }
+  console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 && passed > 0 ? 0 : 1);
+}
+
+await main();
