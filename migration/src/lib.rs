@@ -2,6 +2,7 @@
 #![allow(clippy::wildcard_imports)]
 pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_tasks;
+mod m20261128_000002_task_versions_search_idempotency;
 
 pub struct Migrator;
 
@@ -10,6 +11,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261127_000001_tasks::Migration),
+            Box::new(m20261128_000002_task_versions_search_idempotency::Migration),
             // inject-above (do not remove this comment)
         ]
     }
