@@ -18,8 +18,11 @@ use loco_rs::{
 use migration::Migrator;
 
 use crate::{
-    auth::Verifier, controllers, errors, models::_entities::tasks as task_entity,
-    settings::Settings, tasks,
+    auth::Verifier,
+    controllers, errors,
+    models::_entities::{idempotency_keys as idempotency_entity, tasks as task_entity},
+    settings::Settings,
+    tasks,
 };
 
 pub struct App;
@@ -97,10 +100,12 @@ impl Hooks for App {
     fn register_tasks(tasks: &mut Tasks) {
         // tasks-inject (do not remove)
         tasks.register(tasks::dev_token::DevToken);
+        tasks.register(tasks::purge_idempotency_keys::PurgeIdempotencyKeys);
     }
 
     async fn truncate(ctx: &AppContext) -> Result<()> {
         truncate_table(&ctx.db, task_entity::Entity).await?;
+        truncate_table(&ctx.db, idempotency_entity::Entity).await?;
         Ok(())
     }
 

@@ -20,6 +20,8 @@ use sea_orm::{DbErr, RuntimeErr};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use crate::models::task_etag::PreconditionFailed;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One rejected field of a request, as listed in a 422 body's `errors`.
@@ -59,6 +61,11 @@ pub enum ApiError {
     Forbidden,
     /// 404: no such task for this user (also another user's task).
     NotFound,
+    /// 409: a request with the same idempotency key is still running, or a
+    /// write kept losing races; worth retrying shortly.
+    Conflict(String),
+    /// 412: `If-Match` names a version the task no longer has.
+    PreconditionFailed,
     /// 413: the body is larger than the configured limit.
     PayloadTooLarge,
     /// 415: a body that is not `application/json`.
@@ -87,6 +94,8 @@ impl ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -97,7 +106,12 @@ impl ApiError {
 
     fn detail(&self) -> String {
         match self {
-            Self::BadRequest(detail) | Self::Unavailable(detail) => detail.clone(),
+            Self::BadRequest(detail) | Self::Unavailable(detail) | Self::Conflict(detail) => {
+                detail.clone()
+            }
+            Self::PreconditionFailed => {
+                "the task has changed since the version If-Match names".to_string()
+            }
             Self::Unauthorized(Unauthorized::Missing) => {
                 "a bearer token is required (Authorization: Bearer <JWT>)".to_string()
             }
@@ -166,10 +180,15 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let mut response = problem_response(self.status(), &self.detail(), errors);
-        if let Self::Unavailable(_) = &self {
+        let retry_after = match &self {
+            Self::Unavailable(_) => Some("5"),
+            Self::Conflict(_) => Some("1"),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                .insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
         }
         if let Self::Unauthorized(kind) = &self {
             // RFC 6750 section 3: no error attribute when no credentials were
@@ -263,6 +282,8 @@ impl From<ModelError> for ApiError {
                     .collect(),
             ),
             ModelError::DbErr(db) => db.into(),
+            ModelError::Any(err) if err.is::<PreconditionFailed>() => Self::PreconditionFailed,
+            ModelError::Message(message) => Self::Conflict(message),
             other => Self::Internal(other.to_string()),
         }
     }

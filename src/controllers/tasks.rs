@@ -2,22 +2,25 @@
 //!
 //! Every handler takes [`AuthUser`] first, so the token (401) and the path's
 //! user (403) are checked before parameters and body (400, 413, 415, 422),
-//! and those before the task itself (404). Handlers only parse, call one
-//! model method and render a view.
+//! and those before the task itself (404, 412). Handlers parse, call the
+//! model and render a view; the HTTP around it (headers, idempotent
+//! replays) is written here.
 
 use axum::{
     extract::{Query, RawPathParams, State},
-    http::{header, StatusCode, Uri},
+    http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri},
     response::{IntoResponse, Response},
     routing::{get, patch},
     Json,
 };
 use loco_rs::prelude::*;
+use sea_orm::TransactionTrait;
 
 use crate::{
     errors::ApiError,
-    extractors::{auth::AuthUser, json_body::JsonBody},
+    extractors::{auth::AuthUser, json_body::JsonBody, preconditions::Preconditions},
     models::{
+        idempotency_keys::{self, Claim, StoredResponse},
         task_filter::TaskFilter,
         task_input::{completion_from_json, NewTask, TaskChanges},
         tasks,
@@ -26,6 +29,9 @@ use crate::{
 };
 
 type ApiResult = Result<Response, ApiError>;
+
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
 
 /// The `{id}` of the path (percent-decoded by axum): a positive integer,
 /// or the task is not found.
@@ -39,8 +45,39 @@ fn task_id(params: &RawPathParams) -> Result<i64, ApiError> {
         .ok_or(ApiError::NotFound)
 }
 
+/// A task as JSON, with its `ETag`.
 fn task_json(status: StatusCode, task: tasks::Model) -> Response {
-    (status, Json(TaskResponse::from(task))).into_response()
+    let etag = HeaderValue::from_str(&task.etag()).ok();
+    let mut response = (status, Json(TaskResponse::from(task))).into_response();
+    if let Some(etag) = etag {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}
+
+/// Percent-encodes a query component (RFC 3986 unreserved characters stay).
+fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The `Link` to the next page: this request's path and parameters with the
+/// new cursor.
+fn next_link(uri: &Uri, pairs: &[(String, String)], cursor: &str) -> String {
+    let mut query: Vec<String> = pairs
+        .iter()
+        .filter(|(name, _)| name != "cursor")
+        .map(|(name, value)| format!("{}={}", encode_component(name), encode_component(value)))
+        .collect();
+    query.push(format!("cursor={}", encode_component(cursor)));
+    format!("<{}?{}>; rel=\"next\"", uri.path(), query.join("&"))
 }
 
 #[debug_handler]
@@ -48,8 +85,41 @@ async fn list(auth: AuthUser, State(ctx): State<AppContext>, uri: Uri) -> ApiRes
     let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&uri)
         .map_err(|_| ApiError::BadRequest("the query string cannot be read".to_string()))?;
     let filter = TaskFilter::from_query(&pairs)?;
-    let tasks = tasks::Model::list_for_user(&ctx.db, &auth.owner_id, &filter).await?;
-    Ok(Json(view::list(tasks)).into_response())
+    let page = tasks::Model::list_for_user(&ctx.db, &auth.owner_id, &filter).await?;
+    let mut response = Json(view::list(page.tasks)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(TOTAL_COUNT, HeaderValue::from(page.total));
+    if let Some(next) = page.next {
+        if let Ok(link) = HeaderValue::from_str(&next_link(&uri, &pairs, &next.encode())) {
+            headers.insert(header::LINK, link);
+        }
+    }
+    Ok(response)
+}
+
+/// The `Idempotency-Key` header, when sent.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or("").trim();
+    idempotency_keys::check_key(key)
+        .map_err(|message| ApiError::validation("Idempotency-Key", message))?;
+    Ok(Some(key.to_string()))
+}
+
+fn replay(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED);
+    let mut response = (status, stored.body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Some(location) = stored.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, location);
+    }
+    response
 }
 
 #[debug_handler]
@@ -57,22 +127,92 @@ async fn create(
     auth: AuthUser,
     State(ctx): State<AppContext>,
     uri: Uri,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> ApiResult {
+    let key = idempotency_key(&headers)?;
     let new_task = NewTask::from_json(body.as_ref())?;
-    let task = tasks::Model::create_for_user(&ctx.db, &auth.owner_id, new_task).await?;
-    let location = format!("{}/{}", uri.path().trim_end_matches('/'), task.id);
-    let mut response = task_json(StatusCode::CREATED, task);
-    if let Ok(value) = header::HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
+    let location_of =
+        |task: &tasks::Model| format!("{}/{}", uri.path().trim_end_matches('/'), task.id);
+
+    let Some(key) = key else {
+        let task = tasks::Model::create_for_user(&ctx.db, &auth.owner_id, new_task).await?;
+        let location = location_of(&task);
+        let mut response = task_json(StatusCode::CREATED, task);
+        if let Ok(value) = HeaderValue::from_str(&location) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+        return Ok(response);
+    };
+
+    let hash = idempotency_keys::request_hash(body.as_ref());
+    let claim = match idempotency_keys::Model::claim(&ctx.db, &auth.owner_id, &key, &hash).await? {
+        Claim::Fresh(claim) => claim,
+        Claim::Replay(stored) => return Ok(replay(stored)),
+        Claim::InProgress => {
+            return Err(ApiError::Conflict(
+                "a request with this Idempotency-Key is still being processed".to_string(),
+            ))
+        }
+        Claim::Mismatch => {
+            return Err(ApiError::validation(
+                "Idempotency-Key",
+                "was already used with a different request body",
+            ))
+        }
+    };
+    // The task and the stored answer land together, or neither does.
+    let outcome: Result<tasks::Model, ApiError> = async {
+        let txn = ctx.db.begin().await.map_err(ApiError::from)?;
+        let task = tasks::Model::create_for_user(&txn, &auth.owner_id, new_task).await?;
+        let stored = StoredResponse {
+            status: StatusCode::CREATED.as_u16(),
+            body: serde_json::to_string(&TaskResponse::from(task.clone()))
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+            location: Some(location_of(&task)),
+        };
+        claim.clone().complete(&txn, &stored).await?;
+        txn.commit().await.map_err(ApiError::from)?;
+        Ok(task)
     }
-    Ok(response)
+    .await;
+    match outcome {
+        Ok(task) => {
+            let location = location_of(&task);
+            let mut response = task_json(StatusCode::CREATED, task);
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            Ok(response)
+        }
+        Err(error) => {
+            if let Err(release) = claim.release(&ctx.db).await {
+                tracing::warn!(error = %release, "could not release an idempotency key");
+            }
+            Err(error)
+        }
+    }
 }
 
 #[debug_handler]
-async fn show(auth: AuthUser, State(ctx): State<AppContext>, params: RawPathParams) -> ApiResult {
+async fn show(
+    auth: AuthUser,
+    State(ctx): State<AppContext>,
+    params: RawPathParams,
+    preconditions: Preconditions,
+) -> ApiResult {
     let id = task_id(&params)?;
     let task = tasks::Model::find_for_user(&ctx.db, &auth.owner_id, id).await?;
+    if let Some(if_none_match) = &preconditions.if_none_match {
+        let etag = task.etag();
+        if if_none_match.matches_weak(&etag) {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            if let Ok(value) = HeaderValue::from_str(&etag) {
+                response.headers_mut().insert(header::ETAG, value);
+            }
+            return Ok(response);
+        }
+    }
     Ok(task_json(StatusCode::OK, task))
 }
 
@@ -81,11 +221,19 @@ async fn update(
     auth: AuthUser,
     State(ctx): State<AppContext>,
     params: RawPathParams,
+    preconditions: Preconditions,
     JsonBody(body): JsonBody,
 ) -> ApiResult {
     let changes = TaskChanges::from_json(body.as_ref())?;
     let id = task_id(&params)?;
-    let task = tasks::Model::update_for_user(&ctx.db, &auth.owner_id, id, changes).await?;
+    let task = tasks::Model::update_for_user(
+        &ctx.db,
+        &auth.owner_id,
+        id,
+        changes,
+        preconditions.if_match.as_ref(),
+    )
+    .await?;
     Ok(task_json(StatusCode::OK, task))
 }
 
@@ -94,19 +242,32 @@ async fn complete(
     auth: AuthUser,
     State(ctx): State<AppContext>,
     params: RawPathParams,
+    preconditions: Preconditions,
     JsonBody(body): JsonBody,
 ) -> ApiResult {
     let completed = completion_from_json(body.as_ref())?;
     let id = task_id(&params)?;
-    let task =
-        tasks::Model::set_completion_for_user(&ctx.db, &auth.owner_id, id, completed).await?;
+    let task = tasks::Model::set_completion_for_user(
+        &ctx.db,
+        &auth.owner_id,
+        id,
+        completed,
+        preconditions.if_match.as_ref(),
+    )
+    .await?;
     Ok(task_json(StatusCode::OK, task))
 }
 
 #[debug_handler]
-async fn remove(auth: AuthUser, State(ctx): State<AppContext>, params: RawPathParams) -> ApiResult {
+async fn remove(
+    auth: AuthUser,
+    State(ctx): State<AppContext>,
+    params: RawPathParams,
+    preconditions: Preconditions,
+) -> ApiResult {
     let id = task_id(&params)?;
-    tasks::Model::delete_for_user(&ctx.db, &auth.owner_id, id).await?;
+    tasks::Model::delete_for_user(&ctx.db, &auth.owner_id, id, preconditions.if_match.as_ref())
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

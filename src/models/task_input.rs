@@ -6,7 +6,7 @@
 //! first. `id`, `user_id`, `created_at` and any other unknown member of the
 //! body are ignored: ownership never changes through a body.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
 use serde_json::{Map, Value};
 
 use crate::errors::{ApiError, FieldError};
@@ -108,7 +108,10 @@ pub fn parse_due_date(raw: &str) -> Result<DateTime<Utc>, String> {
     const MESSAGE: &str =
         "must be an RFC 3339 date-time (2026-12-01T09:00:00Z) or a date (2026-12-01)";
     if let Ok(at) = DateTime::parse_from_rfc3339(raw.trim()) {
-        return Ok(at.with_timezone(&Utc));
+        // Kept to the millisecond, like every timestamp the API shows, so
+        // the value read back is the value stored.
+        let at = at.with_timezone(&Utc);
+        return Ok(at.duration_trunc(TimeDelta::milliseconds(1)).unwrap_or(at));
     }
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
         .ok()

@@ -4,17 +4,18 @@
 //! query itself, so there is no way to reach a task by id alone: another
 //! user's task is simply not found.
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, SecondsFormat, TimeDelta, Utc};
 use loco_rs::prelude::*;
 use sea_orm::{
-    sea_query::{Expr, NullOrdering},
-    ActiveValue, Order,
+    sea_query::{Expr, LikeExpr, NullOrdering},
+    ActiveValue, Condition, Order,
 };
 use validator::ValidationError;
 
 pub use super::_entities::tasks::{self, ActiveModel, Column, Entity, Model};
 use super::{
-    task_filter::{Direction, SortKey, Status, TaskFilter},
+    task_etag::{PreconditionFailed, TagList},
+    task_filter::{Cursor, Direction, SortKey, Status, TaskFilter},
     task_input::{
         parse_description, parse_title, NewTask, Priority, TaskChanges, DESCRIPTION_MAX_CHARS,
     },
@@ -83,11 +84,18 @@ impl Validatable for ActiveModel {
 
 #[async_trait::async_trait]
 impl ActiveModelBehavior for ActiveModel {
-    async fn before_save<C>(self, _db: &C, _insert: bool) -> Result<Self, DbErr>
+    async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
     where
         C: ConnectionTrait,
     {
         self.validate()?;
+        if self.title.is_set() || self.description.is_set() {
+            if let (Some(title), Some(description)) =
+                (self.title.try_as_ref(), self.description.try_as_ref())
+            {
+                self.search_text = ActiveValue::Set(search_text(title, description.as_deref()));
+            }
+        }
         Ok(self)
     }
 }
@@ -107,10 +115,120 @@ fn completed_at_after(
     }
 }
 
+/// The lowercased text `q` searches: title and description, joined by a
+/// newline. Lowercasing here (Unicode-aware) rather than in SQL keeps the
+/// search identical on SQLite and PostgreSQL.
+#[must_use]
+pub fn search_text(title: &str, description: Option<&str>) -> String {
+    let mut text = title.to_lowercase();
+    if let Some(description) = description {
+        text.push('\n');
+        text.push_str(&description.to_lowercase());
+    }
+    text
+}
+
+/// A `LIKE` pattern matching `needle` anywhere, with `\`, `%` and `_` taken
+/// literally (escaped with `\`).
+fn contains_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// One page of a list.
+#[derive(Debug)]
+pub struct TaskPage {
+    pub tasks: Vec<Model>,
+    /// How many tasks match the filter, on all pages.
+    pub total: u64,
+    /// Where the next page starts, when there is one.
+    pub next: Option<Cursor>,
+}
+
+fn stored_timestamp(at: &DateTimeWithTimeZone) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// The condition "comes after `cursor`" in the list's order: a greater (or,
+/// descending, smaller) sort key, or the same key and a later id. Undated
+/// tasks sort last in both directions, so they come after every dated one.
+fn after_cursor(filter: &TaskFilter, cursor: &Cursor) -> Result<Condition, ModelError> {
+    // `TaskFilter::from_query` only lets keys that fit the sort through.
+    let invalid = || ModelError::Any("a cursor key that does not fit the sort".into());
+    let asc = filter.direction() == Direction::Asc;
+    let id_after = if asc {
+        Column::Id.gt(cursor.id)
+    } else {
+        Column::Id.lt(cursor.id)
+    };
+    let keyset = |column: Column, key: sea_orm::Value| {
+        let beyond = if asc {
+            column.gt(key.clone())
+        } else {
+            column.lt(key.clone())
+        };
+        Condition::any()
+            .add(beyond)
+            .add(Condition::all().add(column.eq(key)).add(id_after.clone()))
+    };
+    let timestamp = |text: Option<&String>| -> Result<DateTimeWithTimeZone, ModelError> {
+        text.and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .ok_or_else(invalid)
+    };
+    Ok(match filter.sort {
+        SortKey::Created => keyset(Column::CreatedAt, timestamp(cursor.key.as_ref())?.into()),
+        SortKey::Updated => keyset(Column::UpdatedAt, timestamp(cursor.key.as_ref())?.into()),
+        SortKey::Title => keyset(
+            Column::Title,
+            cursor.key.clone().ok_or_else(invalid)?.into(),
+        ),
+        SortKey::Priority => {
+            let rank: i16 = cursor
+                .key
+                .as_deref()
+                .and_then(|k| k.parse().ok())
+                .ok_or_else(invalid)?;
+            keyset(Column::Priority, rank.into())
+        }
+        SortKey::DueDate => match &cursor.key {
+            // Past the dated tasks: only undated ones with a later id.
+            None => Condition::all()
+                .add(Column::DueDate.is_null())
+                .add(id_after),
+            Some(_) => keyset(Column::DueDate, timestamp(cursor.key.as_ref())?.into())
+                .add(Column::DueDate.is_null()),
+        },
+    })
+}
+
 impl Model {
     #[must_use]
     pub fn priority(&self) -> Priority {
         Priority::from_rank(self.priority)
+    }
+
+    /// The cursor that starts the page after this task.
+    fn cursor_after(&self, filter: &TaskFilter) -> Cursor {
+        let key = match filter.sort {
+            SortKey::Created => Some(stored_timestamp(&self.created_at)),
+            SortKey::Updated => Some(stored_timestamp(&self.updated_at)),
+            SortKey::Title => Some(self.title.clone()),
+            SortKey::Priority => Some(self.priority.to_string()),
+            SortKey::DueDate => self.due_date.as_ref().map(stored_timestamp),
+        };
+        Cursor {
+            key,
+            id: self.id,
+            fingerprint: filter.fingerprint(),
+        }
     }
 
     /// The owner's task with this id.
@@ -130,9 +248,10 @@ impl Model {
             .ok_or(ModelError::EntityNotFound)
     }
 
-    /// The owner's tasks, filtered and ordered. The order is total: ties on
-    /// the sort key break on `id`, in the same direction. Undated tasks come
-    /// last when sorting by due date, in either direction.
+    /// One page of the owner's tasks, filtered and ordered. The order is
+    /// total: ties on the sort key break on `id`, in the same direction.
+    /// Undated tasks come last when sorting by due date, in either
+    /// direction.
     ///
     /// # Errors
     /// On a database failure.
@@ -140,17 +259,28 @@ impl Model {
         db: &DatabaseConnection,
         owner_id: &str,
         filter: &TaskFilter,
-    ) -> ModelResult<Vec<Self>> {
-        let mut query = Entity::find().filter(Column::UserId.eq(owner_id));
-        query = match filter.status {
-            Status::All => query,
-            Status::Pending => query.filter(Column::Completed.eq(false)),
-            Status::Completed => query.filter(Column::Completed.eq(true)),
+    ) -> ModelResult<TaskPage> {
+        let mut matching = Condition::all().add(Column::UserId.eq(owner_id));
+        matching = match filter.status {
+            Status::All => matching,
+            Status::Pending => matching.add(Column::Completed.eq(false)),
+            Status::Completed => matching.add(Column::Completed.eq(true)),
         };
+        if let Some(search) = &filter.search {
+            matching = matching
+                .add(Column::SearchText.like(LikeExpr::new(contains_pattern(search)).escape('\\')));
+        }
+        let total = Entity::find().filter(matching.clone()).count(db).await?;
+
+        let mut page = matching;
+        if let Some(cursor) = &filter.after {
+            page = page.add(after_cursor(filter, cursor)?);
+        }
         let order = match filter.direction() {
             Direction::Asc => Order::Asc,
             Direction::Desc => Order::Desc,
         };
+        let mut query = Entity::find().filter(page);
         query = match filter.sort {
             SortKey::Created => query.order_by(Column::CreatedAt, order.clone()),
             SortKey::Updated => query.order_by(Column::UpdatedAt, order.clone()),
@@ -160,15 +290,28 @@ impl Model {
                 query.order_by_with_nulls(Column::DueDate, order.clone(), NullOrdering::Last)
             }
         };
-        Ok(query.order_by(Column::Id, order).all(db).await?)
+        // One more than asked: whether it exists says if a next page does.
+        let mut tasks = query
+            .order_by(Column::Id, order)
+            .limit(filter.limit + 1)
+            .all(db)
+            .await?;
+        let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
+        let next = if tasks.len() > limit {
+            tasks.truncate(limit);
+            tasks.last().map(|last| last.cursor_after(filter))
+        } else {
+            None
+        };
+        Ok(TaskPage { tasks, total, next })
     }
 
     /// Creates a task for the owner.
     ///
     /// # Errors
     /// A validation error from `before_save`, or a database failure.
-    pub async fn create_for_user(
-        db: &DatabaseConnection,
+    pub async fn create_for_user<C: ConnectionTrait>(
+        db: &C,
         owner_id: &str,
         task: NewTask,
     ) -> ModelResult<Self> {
@@ -183,27 +326,62 @@ impl Model {
             completed_at: ActiveValue::Set(task.completed.then_some(now)),
             created_at: ActiveValue::Set(now),
             updated_at: ActiveValue::Set(now),
+            version: ActiveValue::Set(1),
             ..Default::default()
         };
         Ok(row.insert(db).await?)
     }
 
-    /// Applies a partial update to the owner's task; `updated_at` moves.
+    /// Applies a partial update to the owner's task; `updated_at` moves and
+    /// `version` grows.
+    ///
+    /// The write only lands on the version that was read (compare and
+    /// set), so a concurrent write in between is never overwritten
+    /// unknowingly: with `if_match`, it fails with [`PreconditionFailed`];
+    /// without, the update is simply applied again to the newer version.
     ///
     /// # Errors
-    /// `EntityNotFound` for a task the owner does not have; a validation
+    /// `EntityNotFound` for a task the owner does not have;
+    /// [`PreconditionFailed`] when `if_match` does not hold; a validation
     /// error from `before_save`; a database failure.
     pub async fn update_for_user(
         db: &DatabaseConnection,
         owner_id: &str,
         id: i64,
         changes: TaskChanges,
+        if_match: Option<&TagList>,
     ) -> ModelResult<Self> {
-        let task = Self::find_for_user(db, owner_id, id).await?;
-        let now = now();
-        let was_completed = task.completed;
-        let completed_at = task.completed_at;
-        let mut row = task.into_active_model();
+        const ATTEMPTS: usize = 5;
+        for _ in 0..ATTEMPTS {
+            let task = Self::find_for_user(db, owner_id, id).await?;
+            check_if_match(&task, if_match)?;
+            let read_version = task.version;
+            let row = task.with_changes(changes.clone(), now());
+            let row = row.before_save(db, false).await?;
+            let updated = Entity::update_many()
+                .set(row)
+                .filter(Column::UserId.eq(owner_id))
+                .filter(Column::Id.eq(id))
+                .filter(Column::Version.eq(read_version))
+                .exec_with_returning(db)
+                .await?;
+            if let Some(task) = updated.into_iter().next() {
+                return Ok(task);
+            }
+            // Someone else wrote first; with If-Match that is a failed
+            // precondition (found on the next read), otherwise try again.
+        }
+        Err(ModelError::Message(
+            "the task kept changing; try again".to_string(),
+        ))
+    }
+
+    /// The task with `changes` applied, as an active model to save.
+    fn with_changes(self, changes: TaskChanges, now: DateTimeWithTimeZone) -> ActiveModel {
+        let was_completed = self.completed;
+        let completed_at = self.completed_at;
+        let version = self.version;
+        let mut row = self.into_active_model();
         if let Some(title) = changes.title {
             row.title = ActiveValue::Set(title);
         }
@@ -226,26 +404,35 @@ impl Model {
             ));
         }
         row.updated_at = ActiveValue::Set(now);
-        Ok(row.update(db).await?)
+        row.version = ActiveValue::Set(version.saturating_add(1));
+        row
     }
 
     /// Sets the owner's task to `completed`, or toggles it when `None`.
     ///
     /// One `UPDATE ... RETURNING` computes the new state from the row as it
     /// is in the database, so concurrent toggles cannot leave `completed`
-    /// and `completed_at` disagreeing.
+    /// and `completed_at` disagreeing. With `if_match`, the update only
+    /// lands on the version the tag names.
     ///
     /// # Errors
-    /// `EntityNotFound` for a task the owner does not have; a database
-    /// failure.
+    /// `EntityNotFound` for a task the owner does not have;
+    /// [`PreconditionFailed`]; a database failure.
     pub async fn set_completion_for_user(
         db: &DatabaseConnection,
         owner_id: &str,
         id: i64,
         completed: Option<bool>,
+        if_match: Option<&TagList>,
     ) -> ModelResult<Self> {
         // Scoped here: `ExprTrait` is implemented for every type.
         use sea_orm::ExprTrait;
+        let mut expected_version = None;
+        if let Some(if_match) = if_match {
+            let task = Self::find_for_user(db, owner_id, id).await?;
+            check_if_match(&task, Some(if_match))?;
+            expected_version = Some(task.version);
+        }
         let now = now();
         let new_completed = match completed {
             Some(value) => Expr::value(value),
@@ -265,36 +452,65 @@ impl Model {
             .finally(Expr::value(now))
             .into(),
         };
-        let rows = Entity::update_many()
+        let mut update = Entity::update_many()
             .col_expr(Column::Completed, new_completed)
             .col_expr(Column::CompletedAt, new_completed_at)
             .col_expr(Column::UpdatedAt, Expr::value(now))
+            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .filter(Column::UserId.eq(owner_id))
-            .filter(Column::Id.eq(id))
-            .exec_with_returning(db)
-            .await?;
-        rows.into_iter().next().ok_or(ModelError::EntityNotFound)
+            .filter(Column::Id.eq(id));
+        if let Some(version) = expected_version {
+            update = update.filter(Column::Version.eq(version));
+        }
+        let rows = update.exec_with_returning(db).await?;
+        match rows.into_iter().next() {
+            Some(task) => Ok(task),
+            // It existed a moment ago: it changed (or went) in between.
+            None if expected_version.is_some() => Err(precondition_failed()),
+            None => Err(ModelError::EntityNotFound),
+        }
     }
 
-    /// Deletes the owner's task.
+    /// Deletes the owner's task (only the version `if_match` names, when
+    /// given).
     ///
     /// # Errors
-    /// `EntityNotFound` for a task the owner does not have; a database
-    /// failure.
+    /// `EntityNotFound` for a task the owner does not have;
+    /// [`PreconditionFailed`]; a database failure.
     pub async fn delete_for_user(
         db: &DatabaseConnection,
         owner_id: &str,
         id: i64,
+        if_match: Option<&TagList>,
     ) -> ModelResult<()> {
-        let result = Entity::delete_many()
+        let mut delete = Entity::delete_many()
             .filter(Column::UserId.eq(owner_id))
-            .filter(Column::Id.eq(id))
-            .exec(db)
-            .await?;
+            .filter(Column::Id.eq(id));
+        if let Some(if_match) = if_match {
+            let task = Self::find_for_user(db, owner_id, id).await?;
+            check_if_match(&task, Some(if_match))?;
+            delete = delete.filter(Column::Version.eq(task.version));
+        }
+        let result = delete.exec(db).await?;
         if result.rows_affected == 0 {
-            return Err(ModelError::EntityNotFound);
+            return Err(if if_match.is_some() {
+                precondition_failed()
+            } else {
+                ModelError::EntityNotFound
+            });
         }
         Ok(())
+    }
+}
+
+fn precondition_failed() -> ModelError {
+    ModelError::Any(Box::new(PreconditionFailed))
+}
+
+fn check_if_match(task: &Model, if_match: Option<&TagList>) -> ModelResult<()> {
+    match if_match {
+        Some(tags) if !tags.matches_strong(&task.etag()) => Err(precondition_failed()),
+        _ => Ok(()),
     }
 }
 

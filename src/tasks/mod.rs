@@ -1,1 +1,2 @@
 pub mod dev_token;
+pub mod purge_idempotency_keys;
