@@ -16,6 +16,7 @@ use loco_rs::{
     Error, Result,
 };
 use migration::Migrator;
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
     auth::Verifier,
@@ -83,12 +84,21 @@ impl Hooks for App {
     }
 
     fn routes(_ctx: &AppContext) -> AppRoutes {
-        AppRoutes::with_default_routes().add_route(controllers::tasks::routes())
+        AppRoutes::with_default_routes()
+            .add_route(controllers::tasks::routes())
+            .add_route(controllers::docs::routes())
     }
 
-    /// Unknown routes and every bare error response become problem+json.
+    /// The interactive docs (Swagger UI, vendored: no internet needed), then
+    /// problem+json for unknown routes and every bare error response.
     async fn after_routes(router: AxumRouter, _ctx: &AppContext) -> Result<AxumRouter> {
+        let docs = SwaggerUi::new("/api/docs").config(
+            utoipa_swagger_ui::Config::from("/api/openapi.json")
+                .persist_authorization(true)
+                .try_it_out_enabled(true),
+        );
         Ok(router
+            .merge(docs)
             .fallback(errors::route_not_found)
             .layer(axum::middleware::map_response(errors::problem_safety_net)))
     }

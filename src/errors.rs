@@ -25,7 +25,7 @@ use crate::models::task_etag::PreconditionFailed;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One rejected field of a request, as listed in a 422 body's `errors`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -4,6 +4,7 @@ pub mod controllers;
 pub mod errors;
 pub mod extractors;
 pub mod models;
+pub mod openapi;
 pub mod settings;
 pub mod tasks;
 pub mod views;

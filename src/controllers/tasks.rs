@@ -25,6 +25,7 @@ use crate::{
         task_input::{completion_from_json, NewTask, TaskChanges},
         tasks,
     },
+    openapi::{CreateTask, Problem, SetCompletion, UpdateTask},
     views::tasks::{self as view, TaskResponse},
 };
 
@@ -80,8 +81,20 @@ fn next_link(uri: &Uri, pairs: &[(String, String)], cursor: &str) -> String {
     format!("<{}?{}>; rel=\"next\"", uri.path(), query.join("&"))
 }
 
+#[utoipa::path(
+    get, path = "/api/{user_id}/tasks", tag = "tasks", operation_id = "list_tasks",
+    summary = "List the user's tasks",
+    params(("user_id" = String, Path, description = "The token's `sub`; another value is a 403"), crate::openapi::ListQuery),
+    responses(
+        (status = 200, description = "A page of tasks, as a plain JSON array", body = [TaskResponse],
+         headers(("X-Total-Count" = u64, description = "Tasks matching the filter, on all pages"),
+                 ("Link" = String, description = "`<...>; rel=\"next\"` while more pages remain"))),
+        (status = 401, description = "No token, or a refused one (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token's user is not the path's user", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid parameters or body; `errors` lists every field", body = Problem, content_type = "application/problem+json"), (status = 503, description = "Database or the auth server's keys unavailable (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 #[debug_handler]
-async fn list(auth: AuthUser, State(ctx): State<AppContext>, uri: Uri) -> ApiResult {
+pub async fn list(auth: AuthUser, State(ctx): State<AppContext>, uri: Uri) -> ApiResult {
     let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&uri)
         .map_err(|_| ApiError::BadRequest("the query string cannot be read".to_string()))?;
     let filter = TaskFilter::from_query(&pairs)?;
@@ -122,8 +135,23 @@ fn replay(stored: StoredResponse) -> Response {
     response
 }
 
+#[utoipa::path(
+    post, path = "/api/{user_id}/tasks", tag = "tasks", operation_id = "create_task",
+    summary = "Create a task",
+    params(("user_id" = String, Path, description = "The token's `sub`; another value is a 403"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body within 24 h get the first answer and create nothing")),
+    request_body(content = CreateTask, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = TaskResponse,
+         headers(("Location" = String, description = "The new task's URL"), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No token, or a refused one (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token's user is not the path's user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still running (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"), (status = 415, description = "Body not `application/json`", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid parameters or body; `errors` lists every field", body = Problem, content_type = "application/problem+json"), (status = 503, description = "Database or the auth server's keys unavailable (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 #[debug_handler]
-async fn create(
+pub async fn create(
     auth: AuthUser,
     State(ctx): State<AppContext>,
     uri: Uri,
@@ -194,8 +222,20 @@ async fn create(
     }
 }
 
+#[utoipa::path(
+    get, path = "/api/{user_id}/tasks/{id}", tag = "tasks", operation_id = "get_task",
+    summary = "Get a task",
+    params(("user_id" = String, Path, description = "The token's `sub`; another value is a 403"), ("id" = i64, Path, description = "The task id; not a positive integer, another user's or missing: 404"),
+        ("If-None-Match" = Option<String>, Header, description = "304 when the task still has one of these ETags")),
+    responses(
+        (status = 200, description = "The task", body = TaskResponse, headers(("ETag" = String, description = "Version of the task, for `If-Match` / `If-None-Match`"))),
+        (status = 304, description = "Not modified", headers(("ETag" = String, description = "Version of the task, for `If-Match` / `If-None-Match`"))),
+        (status = 401, description = "No token, or a refused one (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token's user is not the path's user", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"), (status = 503, description = "Database or the auth server's keys unavailable (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 #[debug_handler]
-async fn show(
+pub async fn show(
     auth: AuthUser,
     State(ctx): State<AppContext>,
     params: RawPathParams,
@@ -216,8 +256,19 @@ async fn show(
     Ok(task_json(StatusCode::OK, task))
 }
 
+#[utoipa::path(
+    method(put, patch), path = "/api/{user_id}/tasks/{id}", tag = "tasks", operation_id = "update_task",
+    summary = "Update a task (PUT and PATCH alike: any subset of fields)",
+    params(("user_id" = String, Path, description = "The token's `sub`; another value is a 403"), ("id" = i64, Path, description = "The task id; not a positive integer, another user's or missing: 404"), ("If-Match" = Option<String>, Header, description = "Only if the task still has this ETag (or `*`); else 412")),
+    request_body(content = UpdateTask, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The updated task", body = TaskResponse, headers(("ETag" = String, description = "Version of the task, for `If-Match` / `If-None-Match`"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No token, or a refused one (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token's user is not the path's user", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"), (status = 412, description = "`If-Match` does not name the current version", body = Problem, content_type = "application/problem+json"), (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"), (status = 415, description = "Body not `application/json`", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid parameters or body; `errors` lists every field", body = Problem, content_type = "application/problem+json"), (status = 503, description = "Database or the auth server's keys unavailable (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 #[debug_handler]
-async fn update(
+pub async fn update(
     auth: AuthUser,
     State(ctx): State<AppContext>,
     params: RawPathParams,
@@ -237,8 +288,19 @@ async fn update(
     Ok(task_json(StatusCode::OK, task))
 }
 
+#[utoipa::path(
+    patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks", operation_id = "complete_task",
+    summary = "Toggle completion (no body) or set it",
+    params(("user_id" = String, Path, description = "The token's `sub`; another value is a 403"), ("id" = i64, Path, description = "The task id; not a positive integer, another user's or missing: 404"), ("If-Match" = Option<String>, Header, description = "Only if the task still has this ETag (or `*`); else 412")),
+    request_body(content = Option<SetCompletion>, content_type = "application/json", description = "Optional"),
+    responses(
+        (status = 200, description = "The task; `completed_at` follows `completed`", body = TaskResponse, headers(("ETag" = String, description = "Version of the task, for `If-Match` / `If-None-Match`"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No token, or a refused one (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token's user is not the path's user", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"), (status = 412, description = "`If-Match` does not name the current version", body = Problem, content_type = "application/problem+json"), (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"), (status = 415, description = "Body not `application/json`", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid parameters or body; `errors` lists every field", body = Problem, content_type = "application/problem+json"), (status = 503, description = "Database or the auth server's keys unavailable (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 #[debug_handler]
-async fn complete(
+pub async fn complete(
     auth: AuthUser,
     State(ctx): State<AppContext>,
     params: RawPathParams,
@@ -258,8 +320,18 @@ async fn complete(
     Ok(task_json(StatusCode::OK, task))
 }
 
+#[utoipa::path(
+    delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", operation_id = "delete_task",
+    summary = "Delete a task",
+    params(("user_id" = String, Path, description = "The token's `sub`; another value is a 403"), ("id" = i64, Path, description = "The task id; not a positive integer, another user's or missing: 404"), ("If-Match" = Option<String>, Header, description = "Only if the task still has this ETag (or `*`); else 412")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No token, or a refused one (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token's user is not the path's user", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such task for this user", body = Problem, content_type = "application/problem+json"), (status = 412, description = "`If-Match` does not name the current version", body = Problem, content_type = "application/problem+json"), (status = 503, description = "Database or the auth server's keys unavailable (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 #[debug_handler]
-async fn remove(
+pub async fn remove(
     auth: AuthUser,
     State(ctx): State<AppContext>,
     params: RawPathParams,

@@ -17,7 +17,8 @@ pub const DESCRIPTION_MAX_CHARS: usize = 1000;
 const NUL_MESSAGE: &str = "must not contain NUL (U+0000) characters";
 
 /// A task's priority; stored as a rank so "high first" is an index order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Priority {
     Low,
     #[default]

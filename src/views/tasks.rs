@@ -5,20 +5,38 @@
 use chrono::{SecondsFormat, Utc};
 use sea_orm::prelude::DateTimeWithTimeZone;
 use serde::Serialize;
+use utoipa::ToSchema;
+
+#[allow(unused_imports)]
+use crate::models::task_input::Priority;
 
 use crate::models::tasks::Model;
 
-#[derive(Debug, Serialize)]
+/// A task.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Task)]
 pub struct TaskResponse {
+    #[schema(example = 42)]
     pub id: i64,
+    /// The owner: the `sub` of their tokens.
+    #[schema(example = "80nmxlJfYWC6KDfWyDJI6NO6gQxgGAhd")]
     pub user_id: String,
+    #[schema(example = "Buy milk")]
     pub title: String,
+    /// Always present; `null` when there is none.
+    #[schema(required = true)]
     pub description: Option<String>,
     pub completed: bool,
+    #[schema(value_type = Priority)]
     pub priority: &'static str,
+    #[schema(format = DateTime, example = "2026-12-24T09:00:00.000Z", required = true)]
     pub due_date: Option<String>,
+    /// When the task was last completed; `null` while it is not.
+    #[schema(format = DateTime, required = true)]
     pub completed_at: Option<String>,
+    #[schema(format = DateTime, example = "2026-11-27T22:38:06.974Z")]
     pub created_at: String,
+    #[schema(format = DateTime, example = "2026-11-27T22:38:06.974Z")]
     pub updated_at: String,
 }
 

@@ -2,6 +2,7 @@ mod conditional;
 mod cors;
 mod errors;
 mod list;
+mod openapi;
 mod pages;
 mod tasks;
 mod tokens;
