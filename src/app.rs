@@ -19,11 +19,12 @@ use migration::Migrator;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
+    access_log,
     auth::Verifier,
     controllers, errors,
     models::_entities::{idempotency_keys as idempotency_entity, tasks as task_entity},
     settings::Settings,
-    tasks,
+    startup_checks, tasks,
 };
 
 pub struct App;
@@ -54,6 +55,22 @@ impl Hooks for App {
         )
     }
 
+    /// Loads `config/<env>.yaml`; in production, refuses a configuration
+    /// with any missing or invalid setting before anything connects.
+    async fn load_config(environment: &Environment) -> Result<Config> {
+        let config = environment.load()?;
+        if *environment == Environment::Production {
+            let problems = startup_checks::production_problems(&config);
+            if !problems.is_empty() {
+                return Err(Error::Message(format!(
+                    "invalid production configuration:\n  - {}",
+                    problems.join("\n  - ")
+                )));
+            }
+        }
+        Ok(config)
+    }
+
     async fn boot(
         mode: StartMode,
         environment: &Environment,
@@ -79,12 +96,22 @@ impl Hooks for App {
         Ok(ctx)
     }
 
+    /// Before serving: load Better Auth's keys in the background, so the
+    /// first request does not wait for them.
+    async fn before_run(ctx: &AppContext) -> Result<()> {
+        if let Some(verifier) = ctx.shared_store.get::<Arc<Verifier>>() {
+            tokio::spawn(async move { verifier.warm_up().await });
+        }
+        Ok(())
+    }
+
     async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
         Ok(vec![])
     }
 
     fn routes(_ctx: &AppContext) -> AppRoutes {
-        AppRoutes::with_default_routes()
+        AppRoutes::empty()
+            .add_route(controllers::health::routes())
             .add_route(controllers::tasks::routes())
             .add_route(controllers::docs::routes())
     }
@@ -100,6 +127,7 @@ impl Hooks for App {
         Ok(router
             .merge(docs)
             .fallback(errors::route_not_found)
+            .layer(axum::middleware::from_fn(access_log::log_request))
             .layer(axum::middleware::map_response(errors::problem_safety_net)))
     }
 
@@ -111,6 +139,7 @@ impl Hooks for App {
         // tasks-inject (do not remove)
         tasks.register(tasks::dev_token::DevToken);
         tasks.register(tasks::purge_idempotency_keys::PurgeIdempotencyKeys);
+        tasks.register(tasks::task_counts::TaskCounts);
     }
 
     async fn truncate(ctx: &AppContext) -> Result<()> {

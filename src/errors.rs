@@ -306,12 +306,19 @@ fn default_detail(status: StatusCode) -> &'static str {
     }
 }
 
+/// Marks a response whose error body is deliberate and must be kept as it
+/// is (the health check's report).
+#[derive(Clone, Copy, Debug)]
+pub struct KeepBody;
+
 /// Rewrites every error response that is not already problem+json (axum's
 /// empty 404 and 405, Loco's JSON for a caught panic or a timeout) into the
 /// contract's shape, keeping its status and headers such as `Allow`.
 pub async fn problem_safety_net(response: axum::response::Response) -> axum::response::Response {
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || response.extensions().get::<KeepBody>().is_some()
+    {
         return response;
     }
     let is_problem = response

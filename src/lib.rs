@@ -1,3 +1,4 @@
+pub mod access_log;
 pub mod app;
 pub mod auth;
 pub mod controllers;
@@ -6,5 +7,6 @@ pub mod extractors;
 pub mod models;
 pub mod openapi;
 pub mod settings;
+pub mod startup_checks;
 pub mod tasks;
 pub mod views;

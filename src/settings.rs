@@ -147,10 +147,22 @@ impl AuthSettings {
     /// Checks what start-up must refuse.
     ///
     /// # Errors
-    /// A message naming each problem: no mode configured in production, the
-    /// development secret in production, a secret shorter than 32 bytes, a
-    /// JWKS URL that is not http(s).
+    /// A message naming each problem (see [`Self::problems`]).
     pub fn check(&self, production: bool) -> Result<(), String> {
+        let problems = self.problems(production);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
+    /// Every problem with these settings: no mode configured in production,
+    /// the development secret in production, a secret shorter than 32
+    /// bytes, a JWKS URL that is not an http(s) URL (in production, https
+    /// unless the host is this machine).
+    #[must_use]
+    pub fn problems(&self, production: bool) -> Vec<String> {
         let mut problems = Vec::new();
         let secret = self.shared_secret();
         let jwks = self.jwks_endpoint();
@@ -174,17 +186,31 @@ impl AuthSettings {
             }
         }
         if let Some(url) = &jwks {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                problems.push(
-                    "BETTER_AUTH_URL / BETTER_AUTH_JWKS_URL must be an http:// or https:// URL"
-                        .to_string(),
-                );
+            match reqwest::Url::parse(url) {
+                Ok(parsed)
+                    if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() =>
+                {
+                    if production && parsed.scheme() == "http" && !is_local_host(parsed.host_str())
+                    {
+                        problems.push(format!(
+                            "BETTER_AUTH_URL / BETTER_AUTH_JWKS_URL must use https in production ({url})"
+                        ));
+                    }
+                }
+                _ => problems.push(format!(
+                    "BETTER_AUTH_URL / BETTER_AUTH_JWKS_URL is not an http(s) URL: {url:?}"
+                )),
             }
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems.join("; "))
-        }
+        problems
     }
+}
+
+/// Whether a host name is this machine (plain connections to it stay on it).
+#[must_use]
+pub fn is_local_host(host: Option<&str>) -> bool {
+    matches!(
+        host,
+        Some("localhost" | "127.0.0.1" | "::1" | "[::1]") | None
+    ) || host.is_some_and(|h| h.starts_with("127.") || h.starts_with('/'))
 }

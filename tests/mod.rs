@@ -3,4 +3,5 @@
 
 mod postgres_tls;
 mod requests;
+mod startup;
 mod support;

@@ -285,6 +285,35 @@ impl JwksCache {
         }
     }
 
+    /// Whether a key set has ever been loaded.
+    #[must_use]
+    pub fn is_loaded(&self) -> bool {
+        self.state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .loaded
+    }
+
+    /// Loads the set if it never was and the cool-down allows a fetch; a
+    /// no-op otherwise. For warming the cache at start-up and from health
+    /// checks, off the request path.
+    pub async fn load_if_missing(&self) {
+        let _guard = self.refetch.lock().await;
+        let due = {
+            let state = self
+                .state
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            !state.loaded
+                && state
+                    .last_attempt
+                    .is_none_or(|at| at.elapsed() >= self.cooldown)
+        };
+        if due {
+            self.refresh().await;
+        }
+    }
+
     /// Fetches the set now; on failure the keys already cached stay.
     pub async fn refresh(&self) {
         let fetched = self.fetch().await;

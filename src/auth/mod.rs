@@ -133,6 +133,21 @@ impl Verifier {
         self.jwks.is_some()
     }
 
+    /// JWKS mode's state: `None` when it is off, else whether keys are
+    /// loaded.
+    #[must_use]
+    pub fn jwks_loaded(&self) -> Option<bool> {
+        self.jwks.as_ref().map(JwksCache::is_loaded)
+    }
+
+    /// Loads the JWKS if JWKS mode is on and no key set was loaded yet
+    /// (within the refetch cool-down).
+    pub async fn warm_up(&self) {
+        if let Some(jwks) = &self.jwks {
+            jwks.load_if_missing().await;
+        }
+    }
+
     #[must_use]
     pub fn shared_secret_enabled(&self) -> bool {
         self.shared_secret.is_some()

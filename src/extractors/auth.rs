@@ -14,6 +14,7 @@ use axum::{
 use loco_rs::app::AppContext;
 
 use crate::{
+    access_log::RequestUser,
     auth::Verifier,
     errors::{ApiError, Unauthorized},
 };
@@ -74,6 +75,9 @@ impl FromRequestParts<AppContext> for AuthUser {
             .find(|(name, _)| *name == "user_id")
             .map(|(_, value)| value);
         if path_user == Some(user.user_id.as_str()) {
+            if let Some(slot) = parts.extensions.get::<RequestUser>() {
+                slot.set(&user.user_id);
+            }
             Ok(Self {
                 owner_id: user.user_id,
             })

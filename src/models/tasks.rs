@@ -503,6 +503,39 @@ impl Model {
     }
 }
 
+/// One user's task counts, for operators.
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct OwnerCounts {
+    pub user_id: String,
+    pub tasks: i64,
+    pub completed: i64,
+}
+
+impl Model {
+    /// Task counts per owner, most tasks first.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn counts_per_owner(db: &DatabaseConnection) -> ModelResult<Vec<OwnerCounts>> {
+        // Scoped here: `ExprTrait` is implemented for every type.
+        use sea_orm::ExprTrait;
+        Ok(Entity::find()
+            .select_only()
+            .column(Column::UserId)
+            .column_as(Expr::col(Column::Id).count(), "tasks")
+            .column_as(
+                Expr::cust("SUM(CASE WHEN completed THEN 1 ELSE 0 END)"),
+                "completed",
+            )
+            .group_by(Column::UserId)
+            .order_by_desc(Expr::col(Column::Id).count())
+            .order_by_asc(Column::UserId)
+            .into_model::<OwnerCounts>()
+            .all(db)
+            .await?)
+    }
+}
+
 fn precondition_failed() -> ModelError {
     ModelError::Any(Box::new(PreconditionFailed))
 }

@@ -1,2 +1,3 @@
 pub mod dev_token;
 pub mod purge_idempotency_keys;
+pub mod task_counts;

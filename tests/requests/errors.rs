@@ -143,15 +143,6 @@ async fn checks_run_in_the_contracts_order() {
 }
 
 #[tokio::test]
-async fn health_and_ping_are_public() {
-    with_app(|server, _ctx| async move {
-        assert_eq!(server.get("/_ping").await.status_code(), 200);
-        assert_eq!(server.get("/_health").await.status_code(), 200);
-    })
-    .await;
-}
-
-#[tokio::test]
 async fn refused_tokens_never_reach_the_database_and_a_lost_database_is_503() {
     with_app(|server, ctx| async move {
         // With the pool closed, any query fails: a request that answers 401

@@ -1,6 +1,7 @@
 mod conditional;
 mod cors;
 mod errors;
+mod health;
 mod list;
 mod openapi;
 mod pages;

@@ -187,6 +187,10 @@ async fn snapshot_bodies_validate_against_the_document() {
                 continue;
             }
             let name = path.file_name().unwrap().to_string_lossy().to_string();
+            // Loco's monitoring routes are not part of the task API.
+            if name.contains("__health__") {
+                continue;
+            }
             // Every error shares one schema; task bodies are tasks or lists.
             let schema = if snapshot["content_type"] == "application/problem+json" {
                 let (media, schema) =

@@ -1,0 +1,82 @@
+//! Liveness and health, public and cheap.
+//!
+//! - `/_ping`: the process answers.
+//! - `/_health` (and `/_readiness`): the database answers a ping within a
+//!   second, and, in JWKS mode, Better Auth's keys are loaded. Neither
+//!   check waits on a slow dependency: the ping has a deadline, and a
+//!   missing key set is fetched in the background (within the refetch
+//!   cool-down) while this answer reports it missing.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{http::StatusCode, routing::get, Extension, Json};
+use loco_rs::prelude::*;
+use serde::Serialize;
+
+use crate::{auth::Verifier, errors::KeepBody};
+
+const DATABASE_DEADLINE: Duration = Duration::from_secs(1);
+
+#[derive(Serialize)]
+struct Ping {
+    ok: bool,
+}
+
+#[derive(Serialize)]
+struct Health {
+    ok: bool,
+    /// `ok` or `unavailable`.
+    database: &'static str,
+    /// `loaded`, `not loaded` or `not configured`.
+    jwks: &'static str,
+}
+
+#[debug_handler]
+async fn ping(State(_ctx): State<AppContext>) -> Json<Ping> {
+    Json(Ping { ok: true })
+}
+
+#[debug_handler]
+async fn health(State(ctx): State<AppContext>) -> (StatusCode, Extension<KeepBody>, Json<Health>) {
+    let database = match tokio::time::timeout(DATABASE_DEADLINE, ctx.db.ping()).await {
+        Ok(Ok(())) => "ok",
+        Ok(Err(error)) => {
+            tracing::warn!(error = %error, "health: database ping failed");
+            "unavailable"
+        }
+        Err(_) => {
+            tracing::warn!("health: database ping timed out");
+            "unavailable"
+        }
+    };
+    let verifier = ctx.shared_store.get::<Arc<Verifier>>();
+    let jwks = match verifier.as_ref().and_then(|v| v.jwks_loaded()) {
+        None => "not configured",
+        Some(true) => "loaded",
+        Some(false) => {
+            if let Some(verifier) = verifier {
+                tokio::spawn(async move { verifier.warm_up().await });
+            }
+            "not loaded"
+        }
+    };
+    let ok = database == "ok" && jwks != "not loaded";
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    // The report is the body, also on a 503 (not a problem+json).
+    (
+        status,
+        Extension(KeepBody),
+        Json(Health { ok, database, jwks }),
+    )
+}
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .add("/_ping", get(ping))
+        .add("/_health", get(health))
+        .add("/_readiness", get(health))
+}
