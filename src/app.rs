@@ -23,6 +23,7 @@ use crate::{
     auth::Verifier,
     controllers, errors,
     models::_entities::{idempotency_keys as idempotency_entity, tasks as task_entity},
+    rate_limit::RateLimiter,
     settings::Settings,
     startup_checks, tasks,
 };
@@ -93,6 +94,9 @@ impl Hooks for App {
             "token verification configured"
         );
         ctx.shared_store.insert(Arc::new(verifier));
+        if let Some(limiter) = RateLimiter::from_settings(settings.rate_limit) {
+            ctx.shared_store.insert(Arc::new(limiter));
+        }
         Ok(ctx)
     }
 
@@ -118,7 +122,8 @@ impl Hooks for App {
 
     /// The interactive docs (Swagger UI, vendored: no internet needed), then
     /// problem+json for unknown routes and every bare error response.
-    async fn after_routes(router: AxumRouter, _ctx: &AppContext) -> Result<AxumRouter> {
+    async fn after_routes(router: AxumRouter, ctx: &AppContext) -> Result<AxumRouter> {
+        let max_header_bytes = settings(&ctx.config)?.limits.max_header_bytes;
         let docs = SwaggerUi::new("/api/docs").config(
             utoipa_swagger_ui::Config::from("/api/openapi.json")
                 .persist_authorization(true)
@@ -128,6 +133,10 @@ impl Hooks for App {
             .merge(docs)
             .fallback(errors::route_not_found)
             .layer(axum::middleware::from_fn(access_log::log_request))
+            .layer(axum::middleware::from_fn_with_state(
+                max_header_bytes,
+                errors::limit_header_size,
+            ))
             .layer(axum::middleware::map_response(errors::problem_safety_net)))
     }
 

@@ -68,6 +68,10 @@ pub enum ApiError {
     PreconditionFailed,
     /// 413: the body is larger than the configured limit.
     PayloadTooLarge,
+    /// 429: the user's rate limit; retry after this many seconds.
+    TooManyRequests(u64),
+    /// 431: the request headers are larger than the limit.
+    HeadersTooLarge,
     /// 415: a body that is not `application/json`.
     UnsupportedMediaType,
     /// 422: well-formed input that breaks a rule.
@@ -98,6 +102,8 @@ impl ApiError {
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -130,6 +136,10 @@ impl ApiError {
                 .collect::<Vec<_>>()
                 .join("; "),
             Self::Internal(_) => "an unexpected error occurred".to_string(),
+            Self::TooManyRequests(seconds) => {
+                format!("too many requests for this user; retry in {seconds} s")
+            }
+            Self::HeadersTooLarge => "the request headers are too large".to_string(),
         }
     }
 }
@@ -181,14 +191,15 @@ impl IntoResponse for ApiError {
         };
         let mut response = problem_response(self.status(), &self.detail(), errors);
         let retry_after = match &self {
-            Self::Unavailable(_) => Some("5"),
-            Self::Conflict(_) => Some("1"),
+            Self::Unavailable(_) => Some(5),
+            Self::Conflict(_) => Some(1),
+            Self::TooManyRequests(seconds) => Some(*seconds),
             _ => None,
         };
         if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if let Self::Unauthorized(kind) = &self {
             // RFC 6750 section 3: no error attribute when no credentials were
@@ -336,6 +347,24 @@ pub async fn problem_safety_net(response: axum::response::Response) -> axum::res
         .headers
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     Response::from_parts(parts, body)
+}
+
+/// Refuses requests whose headers add up to more than `max_bytes` with a
+/// 431 problem, before routing, auth or the database.
+pub async fn limit_header_size(
+    axum::extract::State(max_bytes): axum::extract::State<usize>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let size: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if size > max_bytes {
+        return ApiError::HeadersTooLarge.into_response();
+    }
+    next.run(request).await
 }
 
 /// The fallback for paths no route matches.

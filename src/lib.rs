@@ -6,6 +6,7 @@ pub mod errors;
 pub mod extractors;
 pub mod models;
 pub mod openapi;
+pub mod rate_limit;
 pub mod settings;
 pub mod startup_checks;
 pub mod tasks;

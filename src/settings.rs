@@ -21,6 +21,24 @@ pub const MIN_SECRET_BYTES: usize = 32;
 #[serde(default)]
 pub struct Settings {
     pub auth: AuthSettings,
+    pub rate_limit: crate::rate_limit::RateLimitSettings,
+    pub limits: Limits,
+}
+
+/// Request size limits beyond the body limit (`limit_payload`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Largest total size of the request headers, in bytes (431 beyond).
+    pub max_header_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_header_bytes: 16 * 1024,
+        }
+    }
 }
 
 #[derive(Clone, Deserialize)]

@@ -3,5 +3,6 @@
 
 mod postgres_tls;
 mod requests;
+mod slow_client;
 mod startup;
 mod support;

@@ -20,7 +20,11 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
 }
 
 /// A case: its name, the environment, the messages stderr must hold.
-type Case = (&'static str, Vec<(&'static str, &'static str)>, Vec<&'static str>);
+type Case = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    Vec<&'static str>,
+);
 
 const SECRET: &str = "production-secret-0123456789abcdefghij";
 const SQLITE: &str = "sqlite::memory:";

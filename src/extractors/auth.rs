@@ -17,6 +17,7 @@ use crate::{
     access_log::RequestUser,
     auth::Verifier,
     errors::{ApiError, Unauthorized},
+    rate_limit::RateLimiter,
 };
 
 /// The verified owner of every task the request may touch.
@@ -74,15 +75,19 @@ impl FromRequestParts<AppContext> for AuthUser {
             .iter()
             .find(|(name, _)| *name == "user_id")
             .map(|(_, value)| value);
-        if path_user == Some(user.user_id.as_str()) {
-            if let Some(slot) = parts.extensions.get::<RequestUser>() {
-                slot.set(&user.user_id);
-            }
-            Ok(Self {
-                owner_id: user.user_id,
-            })
-        } else {
-            Err(ApiError::Forbidden)
+        if path_user != Some(user.user_id.as_str()) {
+            return Err(ApiError::Forbidden);
         }
+        if let Some(slot) = parts.extensions.get::<RequestUser>() {
+            slot.set(&user.user_id);
+        }
+        if let Some(limiter) = ctx.shared_store.get::<Arc<RateLimiter>>() {
+            limiter.check(&user.user_id).map_err(|wait| {
+                ApiError::TooManyRequests(wait.as_secs_f64().ceil().max(1.0) as u64)
+            })?;
+        }
+        Ok(Self {
+            owner_id: user.user_id,
+        })
     }
 }
