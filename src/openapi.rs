@@ -21,18 +21,27 @@ use crate::{
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct CreateTask {
-    /// Trimmed, then 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200, example = "Buy milk")]
+    /// Trimmed, then 1 to 200 characters; not blank, no U+0000.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$",
+        example = "Buy milk"
+    )]
     title: String,
-    /// At most 1000 characters.
-    #[schema(max_length = 1000, example = "2 litres")]
+    /// At most 1000 characters, no U+0000.
+    #[schema(max_length = 1000, pattern = r"^[^\x00]*$", example = "2 litres")]
     description: Option<String>,
-    /// Default `false`; `completed_at` follows it.
+    /// Default `false`; `completed_at` follows it. Not `null`.
+    #[schema(nullable = false, required = false)]
     completed: Option<bool>,
-    /// Default `medium`.
+    // Default `medium`; not `null`. (A doc comment here would wrap the
+    // reference in an `allOf` that fuzzers misread.)
+    #[schema(inline, nullable = false, required = false)]
     priority: Option<Priority>,
-    /// RFC 3339 date-time, or a date (midnight UTC).
-    #[schema(example = "2026-12-24T09:00:00Z")]
+    /// An RFC 3339 date-time (a plain `YYYY-MM-DD` date is read as midnight
+    /// UTC too).
+    #[schema(format = DateTime, example = "2026-12-24T09:00:00Z")]
     due_date: Option<String>,
 }
 
@@ -42,12 +51,26 @@ pub struct CreateTask {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct UpdateTask {
-    #[schema(min_length = 1, max_length = 200)]
+    /// As in `CreateTask`; not `null`.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$",
+        nullable = false,
+        required = false
+    )]
     title: Option<String>,
-    #[schema(max_length = 1000)]
+    /// `null` clears it.
+    #[schema(max_length = 1000, pattern = r"^[^\x00]*$")]
     description: Option<String>,
+    /// Not `null`.
+    #[schema(nullable = false, required = false)]
     completed: Option<bool>,
+    // Not `null`.
+    #[schema(inline, nullable = false, required = false)]
     priority: Option<Priority>,
+    /// `null` clears it.
+    #[schema(format = DateTime)]
     due_date: Option<String>,
 }
 
@@ -56,6 +79,8 @@ pub struct UpdateTask {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct SetCompletion {
+    /// Not `null`.
+    #[schema(nullable = false, required = false)]
     completed: Option<bool>,
 }
 
@@ -119,7 +144,7 @@ pub struct ListQuery {
     order: Option<SortOrder>,
     /// Case-insensitive substring of title or description; `%`, `_` and
     /// `\` are literal.
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = r"^[^\x00]*$")]
     q: Option<String>,
     /// Page size, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
@@ -165,7 +190,10 @@ impl Modify for Finish {
         controllers::tasks::remove,
         controllers::tasks::complete,
     ),
-    components(schemas(TaskResponse, CreateTask, UpdateTask, SetCompletion, Problem, FieldError, Priority)),
+    components(schemas(
+        TaskResponse, CreateTask, UpdateTask, SetCompletion, Problem, FieldError, Priority,
+        StatusFilter, SortField, SortOrder,
+    )),
     modifiers(&Finish),
     tags((name = "tasks", description = "A user's tasks")),
 )]

@@ -142,7 +142,8 @@ fn replay(stored: StoredResponse) -> Response {
     post, path = "/api/{user_id}/tasks", tag = "tasks", operation_id = "create_task",
     summary = "Create a task",
     params(("user_id" = String, Path, description = "The token's `sub`; another value is a 403"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body within 24 h get the first answer and create nothing")),
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$",
+         description = "1 to 255 visible ASCII characters. Retries with the same key and body within 24 h get the first answer and create nothing")),
     request_body(content = CreateTask, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = TaskResponse,

@@ -240,7 +240,7 @@ impl TaskFilter {
             }
         }
         // The cursor is checked last: it must belong to this very filter.
-        if let Some(text) = first("cursor") {
+        if let Some(text) = first("cursor").filter(|text| !text.is_empty()) {
             match Cursor::decode(text) {
                 Some(cursor)
                     if errors.is_empty()
