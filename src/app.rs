@@ -1,13 +1,13 @@
 //! The Loco application: routes, start-up wiring, tasks and seeds.
 
-use std::{path::Path, sync::Arc};
+use std::{future::IntoFuture, net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use axum::Router as AxumRouter;
 use loco_rs::{
     app::{AppContext, Hooks, Initializer},
     bgworker::Queue,
-    boot::{create_app, BootResult, StartMode},
+    boot::{create_app, shutdown_signal, BootResult, ServeParams, StartMode},
     config::Config,
     controller::AppRoutes,
     db::{self, truncate_table},
@@ -105,6 +105,41 @@ impl Hooks for App {
     async fn before_run(ctx: &AppContext) -> Result<()> {
         if let Some(verifier) = ctx.shared_store.get::<Arc<Verifier>>() {
             tokio::spawn(async move { verifier.warm_up().await });
+        }
+        Ok(())
+    }
+
+    /// Loco's server with a bounded graceful shutdown: on SIGTERM or Ctrl+C
+    /// it stops accepting connections, lets requests in flight finish, and
+    /// exits once they have, or when `shutdown_grace_seconds` is over
+    /// (a request cut off then has its transaction rolled back).
+    async fn serve(app: AxumRouter, ctx: &AppContext, params: &ServeParams) -> Result<()> {
+        let grace = Duration::from_secs(settings(&ctx.config)?.limits.shutdown_grace_seconds);
+        let listener =
+            tokio::net::TcpListener::bind(format!("{}:{}", params.binding, params.port)).await?;
+        let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+        let shutdown_ctx = ctx.clone();
+        let server = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!(
+                grace_seconds = grace.as_secs(),
+                "shutting down: finishing requests in flight"
+            );
+            let _ = stopping_tx.send(true);
+            Self::on_shutdown(&shutdown_ctx).await;
+        });
+        tokio::select! {
+            result = server.into_future() => result?,
+            () = async {
+                let _ = stopping.wait_for(|stopping| *stopping).await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!("shutdown grace period over; exiting with requests still open");
+            }
         }
         Ok(())
     }

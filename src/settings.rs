@@ -31,12 +31,15 @@ pub struct Settings {
 pub struct Limits {
     /// Largest total size of the request headers, in bytes (431 beyond).
     pub max_header_bytes: usize,
+    /// How long a shutdown waits for requests in flight.
+    pub shutdown_grace_seconds: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             max_header_bytes: 16 * 1024,
+            shutdown_grace_seconds: 20,
         }
     }
 }

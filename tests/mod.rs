@@ -3,6 +3,8 @@
 
 mod postgres_tls;
 mod requests;
+mod secrets;
+mod shutdown;
 mod slow_client;
 mod startup;
 mod support;

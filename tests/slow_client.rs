@@ -4,80 +4,23 @@
 
 use std::{
     io::{Read, Write},
-    net::{TcpListener, TcpStream},
-    process::{Child, Command, Stdio},
+    net::TcpStream,
     time::{Duration, Instant},
 };
 
 use serde_json::json;
 use todo_api::settings::DEVELOPMENT_ONLY_SECRET;
 
-use crate::support::{jws, Signer};
-
-struct Service(Child);
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A plain GET; empty when nothing listens yet.
-fn get(port: u16, path: &str) -> String {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return String::new();
-    };
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
-    answer
-}
+use crate::support::{
+    jws,
+    service::{get, Service},
+    Signer,
+};
 
 #[test]
 fn a_body_trickling_in_gets_408_and_the_server_stays_up() {
-    let port = free_port();
-    let dir = std::env::temp_dir().join(format!("todo-slow-{port}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let _service = Service(
-        Command::new(env!("CARGO_BIN_EXE_todo_api-cli"))
-            .arg("start")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("LOCO_ENV", "development")
-            .env("PORT", port.to_string())
-            .env("BINDING", "127.0.0.1")
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}/slow.sqlite?mode=rwc", dir.display()),
-            )
-            .env("REQUEST_TIMEOUT_MS", "1000")
-            .env("BETTER_AUTH_URL", "")
-            .env_remove("BETTER_AUTH_SECRET")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the service"),
-    );
-    let started = Instant::now();
-    while !get(port, "/_ping").contains("200 OK") {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the service did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let service = Service::start(&[("REQUEST_TIMEOUT_MS", "1000")]);
+    let port = service.port;
 
     let token = jws(
         &json!({"alg": "HS256"}),
@@ -126,5 +69,4 @@ fn a_body_trickling_in_gets_408_and_the_server_stays_up() {
         get(port, "/_ping").contains("200 OK"),
         "the server stays up"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

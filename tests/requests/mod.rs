@@ -1,3 +1,4 @@
+mod concurrency;
 mod conditional;
 mod cors;
 mod errors;

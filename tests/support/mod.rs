@@ -12,6 +12,8 @@ use std::{
     },
 };
 
+pub mod service;
+
 use axum::{extract::State, routing::get, Json, Router};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use futures::FutureExt;
