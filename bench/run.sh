@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# The benchmark: the release service on a fresh PostgreSQL database with
+# 500,000 tasks (10,000 users x 50), driven over loopback by wrk with valid
+# HS256 and EdDSA tokens of all those users, next to pgbench running the
+# very statements the service runs (the database's own ceiling). Then the
+# list again on 1,000,000 tasks (20,000 users x 50).
+#
+#   bench/run.sh              the full run (15 s per scenario, 32 connections)
+#   BENCH_SECONDS=3 BENCH_USERS=500 bench/run.sh     a short smoke run
+#
+# Needs PostgreSQL at BENCH_PG (default postgres://postgres@127.0.0.1:5432),
+# psql and pgbench, Node.js (for the tokens) and wrk (installed with
+# apt-get when missing and running as root). Prints a table; writes it as
+# JSON to target/bench/results.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${BENCH_SECONDS:-15}
+connections=${BENCH_CONNECTIONS:-32}
+users=${BENCH_USERS:-10000}
+scale_users=${BENCH_SCALE_USERS:-$((users * 2))}
+per_user=50
+pg=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
+out=target/bench
+mkdir -p "$out"
+
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+  else
+    echo "bench: wrk is required (apt-get install wrk)" >&2; exit 1
+  fi
+fi
+for tool in psql pgbench node curl python3; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 1; }
+done
+[ -d tests/e2e/better-auth/node_modules/jose ] || (cd tests/e2e/better-auth && npm ci --no-audit --no-fund)
+
+echo "== Building the release binary"
+cargo build --release --bin todo_api-cli
+bin=target/release/todo_api-cli
+
+secret="bench-shared-secret-0123456789abcdefghij"
+jwks_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+auth_url="http://127.0.0.1:$jwks_port"
+
+# A static JWKS standing in for Better Auth's, with the fixture Ed25519 key.
+mkdir -p "$out/jwks/api/auth"
+python3 - "$out/jwks/api/auth/jwks" <<'PY'
+import json, sys
+jwk = json.load(open("tests/fixtures/keys/jwk.json"))["ed25519"]
+jwk.update({"alg": "EdDSA", "kid": "bench-key"})
+json.dump({"keys": [jwk]}, open(sys.argv[1], "w"))
+PY
+(cd "$out/jwks" && exec python3 -m http.server "$jwks_port" --bind 127.0.0.1 >/dev/null 2>&1) &
+jwks_pid=$!
+service_pid=
+cleanup() {
+  [ -n "$service_pid" ] && kill "$service_pid" 2>/dev/null || true
+  kill "$jwks_pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+prepare_db() { # name users
+  psql "$pg/postgres" -q -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
+  LOCO_ENV=production DATABASE_URL="$pg/$1" BETTER_AUTH_SECRET=$secret "$bin" db migrate >/dev/null
+  echo "== Seeding $1: $2 users x $per_user tasks"
+  psql "$pg/$1" -q -v ON_ERROR_STOP=1 -v users="$2" -v per_user=$per_user -f bench/seed.sql >/dev/null
+}
+
+start_service() { # database
+  local started
+  started=$(date +%s%N)
+  LOCO_ENV=production DATABASE_URL="$pg/$1" BETTER_AUTH_SECRET=$secret BETTER_AUTH_URL=$auth_url \
+    CORS_ALLOWED_ORIGINS=http://localhost:3000 PORT=$port BINDING=127.0.0.1 LOG_LEVEL=info LOG_FORMAT=json \
+    RATE_LIMIT_PER_SECOND=0 DB_MAX_CONNECTIONS=${BENCH_POOL:-8} "$bin" start >"$out/service-$1.log" 2>&1 &
+  service_pid=$!
+  until curl -fsS "http://127.0.0.1:$port/_ping" >/dev/null 2>&1; do sleep 0.005; done
+  startup_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+  # Load the JWKS now, so no scenario pays for it.
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/_health" >/dev/null 2>&1 && break; sleep 0.05; done
+}
+
+stop_service() {
+  peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$service_pid/status")
+  kill "$service_pid"; wait "$service_pid" 2>/dev/null || true; service_pid=
+}
+
+run_wrk() { # scenario tokens
+  SCENARIO=$1 TOKENS=$2 PER_USER=$per_user wrk -t2 -c"$connections" -d"${seconds}s" --latency \
+    -s bench/scenario.lua "http://127.0.0.1:$port" | sed -n 's/^RESULT //p'
+}
+
+run_pgbench() { # database script
+  pgbench "$pg/$1" -n -M prepared -c "$connections" -j 2 -T "$seconds" -D users="$users" -f "bench/$2" 2>/dev/null \
+    | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+}
+
+node bench/tokens.mjs "$users" "$secret" "$auth_url" >"$out/tokens.txt"
+prepare_db todo_bench "$users"
+start_service todo_bench
+startup=$startup_ms
+declare -A result
+for scenario in list get create toggle mix; do
+  echo "== $scenario: $connections connections, ${seconds}s"
+  result[$scenario]=$(run_wrk "$scenario" "$out/tokens.txt")
+  echo "   ${result[$scenario]}"
+done
+stop_service
+rss=$peak_rss_kb
+# The statements of list and create, straight to PostgreSQL.
+echo "== pgbench ceiling"
+ceiling_list=$(run_pgbench todo_bench pgbench-list.sql)
+ceiling_create=$(run_pgbench todo_bench pgbench-create.sql)
+
+prepare_db todo_bench_scale "$scale_users"
+node bench/tokens.mjs "$scale_users" "$secret" "$auth_url" >"$out/tokens-scale.txt"
+start_service todo_bench_scale
+echo "== list on $((scale_users * per_user)) tasks"
+result[list_scale]=$(run_wrk list "$out/tokens-scale.txt")
+echo "   ${result[list_scale]}"
+stop_service
+
+python3 - "$out/results.json" <<PY
+import json, sys
+r = {k: json.loads(v) for k, v in {
+    "list": '''${result[list]}''', "get": '''${result[get]}''', "create": '''${result[create]}''',
+    "toggle": '''${result[toggle]}''', "mix": '''${result[mix]}''', "list_1m": '''${result[list_scale]}''',
+}.items()}
+ceiling = {"list": float("${ceiling_list:-0}" or 0), "create": float("${ceiling_create:-0}" or 0)}
+report = {
+    "connections": $connections, "seconds": $seconds, "rows": $users * $per_user,
+    "scale_rows": $scale_users * $per_user, "startup_ms": $startup, "peak_rss_mb": round($rss / 1024, 1),
+    "scenarios": r, "ceiling_tps": ceiling,
+}
+json.dump(report, open(sys.argv[1], "w"), indent=2)
+print()
+print(f"{'scenario':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ceiling tps':>12} {'ratio':>7}")
+for name, row in r.items():
+    c = ceiling.get(name)
+    ratio = f"{row['rps'] / c:.0%}" if c else "-"
+    print(f"{name:<10} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['errors']:>7} "
+          f"{(f'{c:.0f}' if c else '-'):>12} {ratio:>7}")
+print(f"peak RSS {report['peak_rss_mb']} MB; start to first /_ping 200: {report['startup_ms']} ms; "
+      f"list p50 on {report['scale_rows']} rows / on {report['rows']}: "
+      f"{r['list_1m']['p50_ms'] / r['list']['p50_ms']:.2f}x")
+print(f"written to {sys.argv[1]}")
+PY

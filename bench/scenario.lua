@@ -1,0 +1,57 @@
+-- wrk script: requests of many users, each with that user's own token.
+-- SCENARIO (env): list | get | create | toggle | mix (80 % reads, 20 % writes)
+-- TOKENS (env): file of "user_id token" lines; PER_USER: tasks per user.
+local scenario = os.getenv("SCENARIO") or "list"
+local per_user = tonumber(os.getenv("PER_USER") or "50")
+local users, tokens = {}, {}
+for line in io.lines(os.getenv("TOKENS")) do
+  local user, token = line:match("^(%S+) (%S+)$")
+  users[#users + 1] = user
+  tokens[#tokens + 1] = token
+end
+
+function init(args)
+  math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0))
+end
+
+local function pick()
+  local i = math.random(#users)
+  local index = tonumber(users[i]:match("(%d+)$"))
+  local id = index * per_user + math.random(per_user)
+  return users[i], tokens[i], id
+end
+
+local function build(kind)
+  local user, token, id = pick()
+  local headers = { ["Authorization"] = "Bearer " .. token }
+  if kind == "list" then
+    return wrk.format("GET", "/api/" .. user .. "/tasks", headers)
+  elseif kind == "get" then
+    return wrk.format("GET", "/api/" .. user .. "/tasks/" .. id, headers)
+  elseif kind == "create" then
+    headers["Content-Type"] = "application/json"
+    return wrk.format("POST", "/api/" .. user .. "/tasks", headers, '{"title":"bench task"}')
+  else
+    return wrk.format("PATCH", "/api/" .. user .. "/tasks/" .. id .. "/complete", headers)
+  end
+end
+
+function request()
+  if scenario ~= "mix" then
+    return build(scenario)
+  end
+  local r = math.random(100)
+  if r <= 40 then return build("list")
+  elseif r <= 80 then return build("get")
+  elseif r <= 90 then return build("create")
+  else return build("toggle") end
+end
+
+function done(summary, latency, requests)
+  local total_errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout + summary.errors.status
+  io.write(string.format(
+    'RESULT {"requests":%d,"seconds":%.3f,"rps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"errors":%d}\n',
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, total_errors))
+end
