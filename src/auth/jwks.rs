@@ -184,7 +184,13 @@ struct CacheState {
     keys: Vec<Arc<PublicKey>>,
     /// Whether any fetch ever succeeded.
     loaded: bool,
+    /// The last fetch of any kind.
     last_attempt: Option<Instant>,
+    /// The last fetch a token caused (unknown `kid`). Warming the cache at
+    /// start-up does not count: Better Auth may publish its first key only
+    /// after this service started, and that key's tokens must not wait for
+    /// a cool-down the warm-up began.
+    last_token_fetch: Option<Instant>,
 }
 
 impl CacheState {
@@ -270,12 +276,22 @@ impl JwksCache {
                     .state
                     .read()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                state
-                    .last_attempt
-                    .is_none_or(|at| at.elapsed() >= self.cooldown)
+                // Unloaded: any fetch counts (an unreachable server is not
+                // asked again within the cool-down). Loaded: only fetches
+                // that tokens caused.
+                let last = if state.loaded {
+                    state.last_token_fetch
+                } else {
+                    state.last_attempt
+                };
+                last.is_none_or(|at| at.elapsed() >= self.cooldown)
             };
             if due {
                 self.refresh().await;
+                self.state
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .last_token_fetch = Some(Instant::now());
             }
         }
         match self.lookup(alg, kid) {

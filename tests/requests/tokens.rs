@@ -476,3 +476,31 @@ async fn path_user_is_percent_decoded_and_compared_exactly() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_key_published_after_start_up_is_accepted_at_once() {
+    // Better Auth creates its first key lazily: at this service's start-up
+    // the JWKS can still be empty.
+    let jwks = JwksServer::start(json!([])).await;
+    with_app(|server, ctx| async move {
+        use_jwks(&ctx, &jwks.url, 3600, false);
+        let verifier = ctx
+            .shared_store
+            .get::<std::sync::Arc<todo_api::auth::Verifier>>()
+            .expect("verifier");
+        verifier.warm_up().await;
+        assert_eq!(jwks.hits(), 1);
+        jwks.set_keys(json!([published("ed25519", "EdDSA", "first")]));
+        let token = jws(
+            &json!({"alg": "EdDSA", "kid": "first"}),
+            &better_auth_claims(ALICE, &jwks.url),
+            &Signer::for_alg("EdDSA"),
+        );
+        let response = server
+            .get(&format!("/api/{ALICE}/tasks"))
+            .authorization_bearer(token)
+            .await;
+        assert_eq!(response.status_code(), 200, "{}", response.text());
+    })
+    .await;
+}

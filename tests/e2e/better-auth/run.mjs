@@ -9,10 +9,10 @@
 // Prints one line per check and closes with "N passed, M failed".
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { check, finish, freePort } from "../harness.mjs";
 import { SignJWT } from "jose";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,29 +20,8 @@ const repo = resolve(here, "../../..");
 const bin = process.env.TODO_API_BIN ?? join(repo, "target/debug/todo_api-cli");
 const work = mkdtempSync(join(tmpdir(), "todo-e2e-"));
 const children = new Set();
-let passed = 0;
-let failed = 0;
 
-function check(name, ok, detail = "") {
-  if (ok) {
-    passed += 1;
-    console.log(`ok   ${name}`);
-  } else {
-    failed += 1;
-    console.log(`FAIL ${name}${detail ? `: ${detail}` : ""}`);
-  }
-}
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once("error", rej);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => res(port));
-    });
-  });
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -357,8 +336,7 @@ async function main() {
     rmSync(work, { recursive: true, force: true });
   }
   console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 && passed > 0 ? 0 : 1);
+  finish();
 }
 
 await main();

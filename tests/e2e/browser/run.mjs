@@ -8,10 +8,10 @@
 // Closes with "N passed, M failed".
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { check, finish, freePort } from "../harness.mjs";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,29 +19,8 @@ const repo = resolve(here, "../../..");
 const bin = process.env.TODO_API_BIN ?? join(repo, "target/debug/todo_api-cli");
 const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const work = mkdtempSync(join(tmpdir(), "todo-browser-"));
-let passed = 0;
-let failed = 0;
 
-function check(name, ok, detail = "") {
-  if (ok) {
-    passed += 1;
-    console.log(`ok   ${name}`);
-  } else {
-    failed += 1;
-    console.log(`FAIL ${name}${detail ? `: ${detail}` : ""}`);
-  }
-}
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once("error", rej);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => res(port));
-    });
-  });
-}
 
 async function startService() {
   const port = await freePort();
@@ -159,8 +138,7 @@ async function main() {
     service.child.kill("SIGTERM");
     rmSync(work, { recursive: true, force: true });
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 && passed > 0 ? 0 : 1);
+  finish();
 }
 
 await main();
