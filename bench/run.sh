@@ -6,7 +6,8 @@
 # list again on 1,000,000 tasks (20,000 users x 50).
 #
 #   bench/run.sh              the full run (15 s per scenario, 32 connections)
-#   BENCH_SECONDS=3 BENCH_USERS=500 bench/run.sh     a short smoke run
+#   BENCH_PROFILE=debug BENCH_SECONDS=2 BENCH_USERS=200 bench/run.sh
+#                             a smoke run of a few seconds (what CI does)
 #
 # Needs PostgreSQL at BENCH_PG (default postgres://postgres@127.0.0.1:5432),
 # psql and pgbench, Node.js (for the tokens) and wrk (installed with
@@ -36,9 +37,16 @@ for tool in psql pgbench node curl python3; do
 done
 [ -d tests/e2e/better-auth/node_modules/jose ] || (cd tests/e2e/better-auth && npm ci --no-audit --no-fund)
 
-echo "== Building the release binary"
-cargo build --release --bin todo_api-cli
-bin=target/release/todo_api-cli
+if [ "${BENCH_PROFILE:-release}" = release ]; then
+  echo "== Building the release binary"
+  cargo build --release --bin todo_api-cli
+  bin=target/release/todo_api-cli
+else
+  # Smoke runs (CI) use the debug binary the tests built: they check that
+  # the benchmark works, not how fast.
+  [ -x target/debug/todo_api-cli ] || cargo test --all-targets --no-run
+  bin=target/debug/todo_api-cli
+fi
 
 secret="bench-shared-secret-0123456789abcdefghij"
 jwks_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
