@@ -149,3 +149,79 @@ fn a_good_production_configuration_is_accepted() {
     assert!(!ok);
     assert!(stderr.contains("refuses to run in production"), "{stderr}");
 }
+
+/// The README's production start, end to end: production config,
+/// PostgreSQL over TLS, JWKS mode, migrations at start-up, JSON logs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL with TLS: run by scripts/test in the PostgreSQL pass"]
+async fn a_production_start_with_postgres_over_tls_and_jwks() {
+    use crate::support::{better_auth_claims, jws, published, service, JwksServer, Signer};
+    use sea_orm::{ConnectionTrait, Database};
+    use serde_json::json;
+
+    let configured = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| url.starts_with("postgres"))
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    let (scheme, rest) = configured.split_once("://").expect("a URL");
+    let server = rest.split(['/', '?']).next().expect("a host");
+    let name = format!("prod_start_{}", std::process::id());
+    let admin = Database::connect(format!("{scheme}://{server}/postgres"))
+        .await
+        .expect("connect");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create database");
+
+    let jwks = JwksServer::start(json!([published("ed25519", "EdDSA", "prod-key")])).await;
+    let database_url =
+        format!("{scheme}://{server}/{name}?sslmode=require&channel_binding=require");
+    let auth_url = jwks.url.clone();
+    let (health, answer, log) = tokio::task::spawn_blocking(move || {
+        let service = service::Service::start(&[
+            ("LOCO_ENV", "production"),
+            ("DATABASE_URL", &database_url),
+            ("BETTER_AUTH_URL", &auth_url),
+            ("DB_AUTO_MIGRATE", "true"),
+            ("CORS_ALLOWED_ORIGINS", "https://app.example.com"),
+        ]);
+        let started = std::time::Instant::now();
+        let mut health = String::new();
+        while started.elapsed() < std::time::Duration::from_secs(10) {
+            health = service::get(service.port, "/_health");
+            if health.starts_with("HTTP/1.1 200") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let token = jws(
+            &json!({"alg": "EdDSA", "kid": "prod-key"}),
+            &better_auth_claims("prod-user", &auth_url),
+            &Signer::for_alg("EdDSA"),
+        );
+        let answer = service::request(
+            service.port,
+            &format!(
+                "POST /api/prod-user/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+                 Content-Type: application/json\r\nContent-Length: 14\r\nConnection: close\r\n\r\n{{\"title\":\"ok\"}}"
+            ),
+        );
+        (health, answer, service.log())
+    })
+    .await
+    .expect("the blocking part");
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .expect("drop database");
+
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.contains(r#""jwks":"loaded""#), "{health}");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert!(
+        log.lines()
+            .any(|line| line.starts_with('{') && line.contains(r#""target":"todo_api::access""#)),
+        "no JSON access log line: {log}"
+    );
+}
