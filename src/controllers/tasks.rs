@@ -7,7 +7,7 @@
 //! replays) is written here.
 
 use axum::{
-    extract::{Query, RawPathParams, State},
+    extract::{Query, RawPathParams},
     http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri},
     response::{IntoResponse, Response},
     routing::{get, patch},
@@ -18,7 +18,7 @@ use sea_orm::TransactionTrait;
 
 use crate::{
     errors::ApiError,
-    extractors::{auth::AuthUser, json_body::JsonBody, preconditions::Preconditions},
+    extractors::{auth::AuthUser, db::Db, json_body::JsonBody, preconditions::Preconditions},
     models::{
         idempotency_keys::{self, Claim, StoredResponse},
         task_filter::TaskFilter,
@@ -96,12 +96,12 @@ fn next_link(uri: &Uri, pairs: &[(String, String)], cursor: &str) -> String {
     ),
     security(("bearer" = [])),
 )]
-#[debug_handler]
-pub async fn list(auth: AuthUser, State(ctx): State<AppContext>, uri: Uri) -> ApiResult {
+#[debug_handler(state = AppContext)]
+pub async fn list(auth: AuthUser, Db(db): Db, uri: Uri) -> ApiResult {
     let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&uri)
         .map_err(|_| ApiError::BadRequest("the query string cannot be read".to_string()))?;
     let filter = TaskFilter::from_query(&pairs)?;
-    let page = tasks::Model::list_for_user(&ctx.db, &auth.owner_id, &filter).await?;
+    let page = tasks::Model::list_for_user(&db, &auth.owner_id, &filter).await?;
     let mut response = Json(view::list(page.tasks)).into_response();
     let headers = response.headers_mut();
     headers.insert(TOTAL_COUNT, HeaderValue::from(page.total));
@@ -157,10 +157,10 @@ fn replay(stored: StoredResponse) -> Response {
     ),
     security(("bearer" = [])),
 )]
-#[debug_handler]
+#[debug_handler(state = AppContext)]
 pub async fn create(
     auth: AuthUser,
-    State(ctx): State<AppContext>,
+    Db(db): Db,
     uri: Uri,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
@@ -171,7 +171,7 @@ pub async fn create(
         |task: &tasks::Model| format!("{}/{}", uri.path().trim_end_matches('/'), task.id);
 
     let Some(key) = key else {
-        let task = tasks::Model::create_for_user(&ctx.db, &auth.owner_id, new_task).await?;
+        let task = tasks::Model::create_for_user(&db, &auth.owner_id, new_task).await?;
         let location = location_of(&task);
         let mut response = task_json(StatusCode::CREATED, task);
         if let Ok(value) = HeaderValue::from_str(&location) {
@@ -181,7 +181,7 @@ pub async fn create(
     };
 
     let hash = idempotency_keys::request_hash(body.as_ref());
-    let claim = match idempotency_keys::Model::claim(&ctx.db, &auth.owner_id, &key, &hash).await? {
+    let claim = match idempotency_keys::Model::claim(&db, &auth.owner_id, &key, &hash).await? {
         Claim::Fresh(claim) => claim,
         Claim::Replay(stored) => return Ok(replay(stored)),
         Claim::InProgress => {
@@ -198,7 +198,7 @@ pub async fn create(
     };
     // The task and the stored answer land together, or neither does.
     let outcome: Result<tasks::Model, ApiError> = async {
-        let txn = ctx.db.begin().await.map_err(ApiError::from)?;
+        let txn = db.begin().await.map_err(ApiError::from)?;
         let task = tasks::Model::create_for_user(&txn, &auth.owner_id, new_task).await?;
         let stored = StoredResponse {
             status: StatusCode::CREATED.as_u16(),
@@ -221,7 +221,7 @@ pub async fn create(
             Ok(response)
         }
         Err(error) => {
-            if let Err(release) = claim.release(&ctx.db).await {
+            if let Err(release) = claim.release(&db).await {
                 tracing::warn!(error = %release, "could not release an idempotency key");
             }
             Err(error)
@@ -244,15 +244,15 @@ pub async fn create(
     ),
     security(("bearer" = [])),
 )]
-#[debug_handler]
+#[debug_handler(state = AppContext)]
 pub async fn show(
     auth: AuthUser,
-    State(ctx): State<AppContext>,
+    Db(db): Db,
     params: RawPathParams,
     preconditions: Preconditions,
 ) -> ApiResult {
     let id = task_id(&params)?;
-    let task = tasks::Model::find_for_user(&ctx.db, &auth.owner_id, id).await?;
+    let task = tasks::Model::find_for_user(&db, &auth.owner_id, id).await?;
     if let Some(if_none_match) = &preconditions.if_none_match {
         let etag = task.etag();
         if if_none_match.matches_weak(&etag) {
@@ -280,10 +280,10 @@ pub async fn show(
     ),
     security(("bearer" = [])),
 )]
-#[debug_handler]
+#[debug_handler(state = AppContext)]
 pub async fn update(
     auth: AuthUser,
-    State(ctx): State<AppContext>,
+    Db(db): Db,
     params: RawPathParams,
     preconditions: Preconditions,
     JsonBody(body): JsonBody,
@@ -291,7 +291,7 @@ pub async fn update(
     let changes = TaskChanges::from_json(body.as_ref())?;
     let id = task_id(&params)?;
     let task = tasks::Model::update_for_user(
-        &ctx.db,
+        &db,
         &auth.owner_id,
         id,
         changes,
@@ -315,10 +315,10 @@ pub async fn update(
     ),
     security(("bearer" = [])),
 )]
-#[debug_handler]
+#[debug_handler(state = AppContext)]
 pub async fn complete(
     auth: AuthUser,
-    State(ctx): State<AppContext>,
+    Db(db): Db,
     params: RawPathParams,
     preconditions: Preconditions,
     JsonBody(body): JsonBody,
@@ -326,7 +326,7 @@ pub async fn complete(
     let completed = completion_from_json(body.as_ref())?;
     let id = task_id(&params)?;
     let task = tasks::Model::set_completion_for_user(
-        &ctx.db,
+        &db,
         &auth.owner_id,
         id,
         completed,
@@ -349,16 +349,15 @@ pub async fn complete(
     ),
     security(("bearer" = [])),
 )]
-#[debug_handler]
+#[debug_handler(state = AppContext)]
 pub async fn remove(
     auth: AuthUser,
-    State(ctx): State<AppContext>,
+    Db(db): Db,
     params: RawPathParams,
     preconditions: Preconditions,
 ) -> ApiResult {
     let id = task_id(&params)?;
-    tasks::Model::delete_for_user(&ctx.db, &auth.owner_id, id, preconditions.if_match.as_ref())
-        .await?;
+    tasks::Model::delete_for_user(&db, &auth.owner_id, id, preconditions.if_match.as_ref()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
