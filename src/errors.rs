@@ -244,14 +244,20 @@ fn validation_from_db_message(message: &str) -> Option<Vec<FieldError>> {
 fn is_unreachable(err: &RuntimeErr) -> bool {
     use sea_orm::sqlx::Error;
     match err {
-        RuntimeErr::SqlxError(e) => matches!(
-            e.as_ref(),
+        RuntimeErr::SqlxError(e) => match e.as_ref() {
             Error::Io(_)
-                | Error::Tls(_)
-                | Error::PoolTimedOut
-                | Error::PoolClosed
-                | Error::WorkerCrashed
-        ),
+            | Error::Tls(_)
+            | Error::PoolTimedOut
+            | Error::PoolClosed
+            | Error::WorkerCrashed
+            | Error::Protocol(_) => true,
+            // SQLSTATE class 08 (connection exception) and 57 (operator
+            // intervention: the server is shutting down or starting up).
+            Error::Database(db) => db
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+            _ => false,
+        },
         RuntimeErr::Internal(_) => false,
     }
 }
