@@ -504,3 +504,52 @@ async fn a_key_published_after_start_up_is_accepted_at_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn hs256_issuer_and_audience_are_checked_only_when_configured() {
+    with_app(|server, ctx| async move {
+        let path = format!("/api/{ALICE}/tasks");
+        let secret = Signer::Hs256(SECRET.as_bytes().to_vec());
+        let plain = jws(&json!({"alg": "HS256"}), &claims_for(ALICE), &secret);
+        let mut claims = claims_for(ALICE);
+        claims["iss"] = json!("https://app.example.com");
+        claims["aud"] = json!("todo-api");
+        let scoped = jws(&json!({"alg": "HS256"}), &claims, &secret);
+
+        // Not configured (the test config): neither claim is needed.
+        assert_eq!(
+            server
+                .get(&path)
+                .authorization_bearer(&plain)
+                .await
+                .status_code(),
+            200
+        );
+
+        let settings = todo_api::settings::AuthSettings {
+            secret: SECRET.to_string(),
+            hs256_issuer: "https://app.example.com".to_string(),
+            hs256_audience: "todo-api".to_string(),
+            ..Default::default()
+        };
+        let verifier = todo_api::auth::Verifier::from_settings(&settings, false).expect("verifier");
+        ctx.shared_store.insert(std::sync::Arc::new(verifier));
+        assert_eq!(
+            server
+                .get(&path)
+                .authorization_bearer(&plain)
+                .await
+                .status_code(),
+            401
+        );
+        assert_eq!(
+            server
+                .get(&path)
+                .authorization_bearer(&scoped)
+                .await
+                .status_code(),
+            200
+        );
+    })
+    .await;
+}
