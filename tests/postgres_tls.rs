@@ -11,12 +11,7 @@ use sea_orm::{ConnectionTrait, Database, Statement};
 #[ignore = "needs PostgreSQL with TLS: run by scripts/test in the PostgreSQL pass"]
 async fn connects_to_postgres_over_tls_with_a_neon_style_url() {
     // The server of the PostgreSQL pass, database `postgres`.
-    let configured = std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|url| url.starts_with("postgres"))
-        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
-    let (scheme, rest) = configured.split_once("://").expect("a URL");
-    let server = rest.split(['/', '?']).next().expect("a host");
+    let (scheme, server) = crate::support::postgres_server();
     let url = format!("{scheme}://{server}/postgres?sslmode=require&channel_binding=require");
     let db = Database::connect(&url)
         .await

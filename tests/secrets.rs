@@ -19,13 +19,8 @@ const DB_PASSWORD: &str = "db-password-under-test-42";
 fn no_token_secret_or_password_in_logs_or_bodies() {
     // The local server trusts connections, so any password is accepted:
     // it only has to travel in the URL like a real one.
-    let server = std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|url| url.starts_with("postgres"))
-        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
-    let (scheme, rest) = server.split_once("://").expect("a URL");
-    let host = rest.split(['/', '?']).next().expect("host");
-    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let (scheme, server) = crate::support::postgres_server();
+    let host = server.rsplit_once('@').map_or(server.as_str(), |(_, h)| h);
     let url = format!("{scheme}://postgres:{DB_PASSWORD}@{host}/postgres");
 
     let service = Service::start(&[

@@ -159,12 +159,7 @@ async fn a_production_start_with_postgres_over_tls_and_jwks() {
     use sea_orm::{ConnectionTrait, Database};
     use serde_json::json;
 
-    let configured = std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|url| url.starts_with("postgres"))
-        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
-    let (scheme, rest) = configured.split_once("://").expect("a URL");
-    let server = rest.split(['/', '?']).next().expect("a host");
+    let (scheme, server) = crate::support::postgres_server();
     let name = format!("prod_start_{}", std::process::id());
     let admin = Database::connect(format!("{scheme}://{server}/postgres"))
         .await

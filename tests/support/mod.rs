@@ -28,6 +28,20 @@ pub const SECRET: &str = "test-only-secret-0123456789abcdefghijklmnop";
 pub const ALICE: &str = "80nmxlJfYWC6KDfWyDJI6NO6gQxgGAhd";
 pub const BOB: &str = "Bq3RkJm0VqjZ1FxwTnY8aL5cH2sD9eUo";
 
+/// The PostgreSQL server of the PostgreSQL pass, as `(scheme, authority)`
+/// (`authority` is `user[:password]@host:port`), from `DATABASE_URL`, or the
+/// local default. Tests that need a server-level connection build their own
+/// URL from it.
+pub fn postgres_server() -> (String, String) {
+    let configured = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| url.starts_with("postgres"))
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    let (scheme, rest) = configured.split_once("://").expect("a URL");
+    let authority = rest.split(['/', '?']).next().expect("a host");
+    (scheme.to_string(), authority.to_string())
+}
+
 /// Runs `test` against the app booted on a database of its own (a fresh
 /// SQLite file, or a fresh PostgreSQL database when `DATABASE_URL` points
 /// to one). The pool is closed even when the test fails, so Loco can drop
