@@ -5,7 +5,7 @@ use std::{future::IntoFuture, net::SocketAddr, path::Path, sync::Arc, time::Dura
 use async_trait::async_trait;
 use axum::Router as AxumRouter;
 use loco_rs::{
-    app::{AppContext, Hooks, Initializer},
+    app::{AppContext, Hooks},
     bgworker::Queue,
     boot::{create_app, shutdown_signal, BootResult, ServeParams, StartMode},
     config::Config,
@@ -16,31 +16,20 @@ use loco_rs::{
     Error, Result,
 };
 use migration::Migrator;
-use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    access_log,
     auth::Verifier,
-    controllers, errors,
-    models::_entities::{idempotency_keys as idempotency_entity, tasks as task_entity},
+    controllers, edge,
+    models::{
+        _entities::{idempotency_keys as idempotency_entity, tasks as task_entity},
+        schema,
+    },
     rate_limit::RateLimiter,
     settings::Settings,
     startup_checks, tasks,
 };
 
 pub struct App;
-
-/// Reads the `settings:` block of the active configuration.
-///
-/// # Errors
-/// When the block does not match [`Settings`].
-pub fn settings(config: &Config) -> Result<Settings> {
-    match &config.settings {
-        Some(value) => serde_json::from_value(value.clone())
-            .map_err(|e| Error::Message(format!("invalid `settings` in configuration: {e}"))),
-        None => Ok(Settings::default()),
-    }
-}
 
 #[async_trait]
 impl Hooks for App {
@@ -80,11 +69,11 @@ impl Hooks for App {
         create_app::<Self, Migrator>(mode, environment, config).await
     }
 
-    /// Builds the token verifier once, from the settings, and refuses to
-    /// start on an unusable configuration (in production: no verification
-    /// mode at all, or the development secret).
+    /// Parses the settings once and shares them; builds the token verifier
+    /// from them, and refuses to start on an unusable configuration (in
+    /// production: no verification mode at all, or the development secret).
     async fn after_context(ctx: AppContext) -> Result<AppContext> {
-        let settings = settings(&ctx.config)?;
+        let settings = Arc::new(Settings::from_config(&ctx.config)?);
         let production = ctx.environment == Environment::Production;
         let verifier = Verifier::from_settings(&settings.auth, production)
             .map_err(|problem| Error::Message(format!("auth configuration: {problem}")))?;
@@ -97,12 +86,25 @@ impl Hooks for App {
         if let Some(limiter) = RateLimiter::from_settings(settings.rate_limit) {
             ctx.shared_store.insert(Arc::new(limiter));
         }
+        ctx.shared_store.insert(settings);
         Ok(ctx)
     }
 
-    /// Before serving: load Better Auth's keys in the background, so the
-    /// first request does not wait for them.
+    /// Before serving: refuse a database whose schema is behind the code
+    /// (unless migrations run at start-up, which has happened by now), and
+    /// load Better Auth's keys in the background, so the first request does
+    /// not wait for them.
     async fn before_run(ctx: &AppContext) -> Result<()> {
+        let pending = schema::pending_migrations(&ctx.db).await?;
+        if !pending.is_empty() {
+            return Err(Error::Message(format!(
+                "the database schema is behind this version: {} migration(s) not applied ({}). \
+                 Apply them with `todo_api-cli db migrate` (`cargo loco db migrate`), \
+                 or set DB_AUTO_MIGRATE=true to migrate at start-up",
+                pending.len(),
+                pending.join(", ")
+            )));
+        }
         if let Some(verifier) = ctx.shared_store.get::<Arc<Verifier>>() {
             tokio::spawn(async move { verifier.warm_up().await });
         }
@@ -114,7 +116,7 @@ impl Hooks for App {
     /// exits once they have, or when `shutdown_grace_seconds` is over
     /// (a request cut off then has its transaction rolled back).
     async fn serve(app: AxumRouter, ctx: &AppContext, params: &ServeParams) -> Result<()> {
-        let grace = Duration::from_secs(settings(&ctx.config)?.limits.shutdown_grace_seconds);
+        let grace = Duration::from_secs(Settings::of(ctx)?.limits.shutdown_grace_seconds);
         let listener =
             tokio::net::TcpListener::bind(format!("{}:{}", params.binding, params.port)).await?;
         let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
@@ -144,10 +146,6 @@ impl Hooks for App {
         Ok(())
     }
 
-    async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
-        Ok(vec![])
-    }
-
     fn routes(_ctx: &AppContext) -> AppRoutes {
         AppRoutes::empty()
             .add_route(controllers::health::routes())
@@ -155,24 +153,15 @@ impl Hooks for App {
             .add_route(controllers::docs::routes())
     }
 
-    /// The interactive docs (Swagger UI, vendored: no internet needed), then
-    /// problem+json for unknown routes and every bare error response.
+    /// The interactive docs (Swagger UI, vendored: no internet needed),
+    /// problem+json for unknown routes, and the service's own layer around
+    /// everything (see [`edge`]).
     async fn after_routes(router: AxumRouter, ctx: &AppContext) -> Result<AxumRouter> {
-        let max_header_bytes = settings(&ctx.config)?.limits.max_header_bytes;
-        let docs = SwaggerUi::new("/api/docs").config(
-            utoipa_swagger_ui::Config::from("/api/openapi.json")
-                .persist_authorization(true)
-                .try_it_out_enabled(true),
-        );
+        let edge = edge::Edge::new(Settings::of(ctx)?.as_ref(), &ctx.config);
         Ok(router
-            .merge(docs)
-            .fallback(errors::route_not_found)
-            .layer(axum::middleware::from_fn(access_log::log_request))
-            .layer(axum::middleware::from_fn_with_state(
-                max_header_bytes,
-                errors::limit_header_size,
-            ))
-            .layer(axum::middleware::map_response(errors::problem_safety_net)))
+            .merge(controllers::docs::swagger_ui())
+            .fallback(crate::errors::route_not_found)
+            .layer(axum::middleware::from_fn_with_state(edge, edge::edge)))
     }
 
     async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {

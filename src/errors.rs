@@ -9,36 +9,26 @@
 //!
 //! The cause chain of an internal failure is logged, never sent: a problem
 //! body carries no SQL, no stack trace, no key and no other user's data.
+//!
+//! The models answer with [`DomainError`]; this module alone decides what
+//! each one is over HTTP. The OpenAPI side of the same shape is here too:
+//! the [`Problem`] schema and the groups of error responses the handlers
+//! list (one declaration each, referenced by every route that can answer
+//! them).
 
 use axum::{
     body::Body,
     http::{header, HeaderValue, Response, StatusCode},
     response::IntoResponse,
 };
-use loco_rs::model::ModelError;
 use sea_orm::{DbErr, RuntimeErr};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use utoipa::{IntoResponses, ToSchema};
 
-use crate::models::task_etag::PreconditionFailed;
+use crate::models::errors::DomainError;
+pub use crate::models::errors::FieldError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
-
-/// One rejected field of a request, as listed in a 422 body's `errors`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
 
 /// Why a bearer token was not accepted. The text goes to the client in the
 /// problem's `detail` (and the `WWW-Authenticate` description), so it names
@@ -144,15 +134,23 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An RFC 9457 problem: the body of every error.
+#[derive(Serialize, ToSchema)]
+pub struct Problem<'a> {
+    /// Always `about:blank`.
     #[serde(rename = "type")]
-    kind: &'static str,
-    title: &'static str,
-    status: u16,
-    detail: &'a str,
+    #[schema(example = "about:blank")]
+    pub kind: &'static str,
+    #[schema(example = "Unprocessable Entity")]
+    pub title: &'static str,
+    #[schema(example = 422)]
+    pub status: u16,
+    #[schema(example = "title must be between 1 and 200 characters")]
+    pub detail: &'a str,
+    /// Every invalid field, on a 422.
     #[serde(skip_serializing_if = "Option::is_none")]
-    errors: Option<&'a [FieldError]>,
+    #[schema(value_type = Option<Vec<FieldError>>)]
+    pub errors: Option<&'a [FieldError]>,
 }
 
 /// Builds a problem+json response for `status`.
@@ -218,27 +216,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Validation failures raised by a model's `before_save` travel through
-/// SeaORM as `DbErr::Custom` holding Loco's JSON encoding of the field
-/// errors; this reads them back so they answer 422, not 500.
-fn validation_from_db_message(message: &str) -> Option<Vec<FieldError>> {
-    #[derive(serde::Deserialize)]
-    struct Message {
-        code: String,
-        message: Option<String>,
-    }
-    let fields: BTreeMap<String, Vec<Message>> = serde_json::from_str(message).ok()?;
-    let errors: Vec<FieldError> = fields
-        .into_iter()
-        .flat_map(|(field, messages)| {
-            messages
-                .into_iter()
-                .map(move |m| FieldError::new(field.clone(), m.message.unwrap_or(m.code)))
-        })
-        .collect();
-    (!errors.is_empty()).then_some(errors)
-}
-
 /// Whether a driver error means the database cannot be reached (as opposed
 /// to a query it refused): a lost connection, a closed or exhausted pool.
 fn is_unreachable(err: &RuntimeErr) -> bool {
@@ -265,50 +242,35 @@ fn is_unreachable(err: &RuntimeErr) -> bool {
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
         const UNAVAILABLE: &str = "the database is unavailable, try again shortly";
-        match &err {
-            DbErr::Custom(message) => validation_from_db_message(message)
-                .map_or_else(|| Self::Internal(err.to_string()), Self::Validation),
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-                tracing::warn!(error = %err, "database unreachable");
-                Self::Unavailable(UNAVAILABLE.to_string())
-            }
-            DbErr::Exec(runtime) | DbErr::Query(runtime) if is_unreachable(runtime) => {
-                tracing::warn!(error = %err, "database unreachable");
-                Self::Unavailable(UNAVAILABLE.to_string())
-            }
-            // The row went away between reading and writing it.
-            DbErr::RecordNotFound(_) | DbErr::RecordNotUpdated => Self::NotFound,
-            _ => Self::Internal(err.to_string()),
+        let unreachable = match &err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+            DbErr::Exec(runtime) | DbErr::Query(runtime) => is_unreachable(runtime),
+            _ => false,
+        };
+        if unreachable {
+            tracing::warn!(error = %err, "database unreachable");
+            Self::Unavailable(UNAVAILABLE.to_string())
+        } else {
+            Self::Internal(err.to_string())
         }
     }
 }
 
-impl From<ModelError> for ApiError {
-    fn from(err: ModelError) -> Self {
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
         match err {
-            ModelError::EntityNotFound => Self::NotFound,
-            ModelError::Validation(errors) => Self::Validation(
-                errors
-                    .errors
-                    .into_iter()
-                    .flat_map(|(field, list)| {
-                        list.into_iter().map(move |e| {
-                            FieldError::new(field.clone(), e.message.unwrap_or(e.code))
-                        })
-                    })
-                    .collect(),
-            ),
-            ModelError::DbErr(db) => db.into(),
-            ModelError::Any(err) if err.is::<PreconditionFailed>() => Self::PreconditionFailed,
-            ModelError::Message(message) => Self::Conflict(message),
-            other => Self::Internal(other.to_string()),
+            DomainError::NotFound => Self::NotFound,
+            DomainError::PreconditionFailed => Self::PreconditionFailed,
+            DomainError::Invalid(errors) => Self::Validation(errors),
+            DomainError::Conflict(message) => Self::Conflict(message),
+            DomainError::Database(db) => db.into(),
         }
     }
 }
 
 /// The detail sent for an error response that did not come from
 /// [`ApiError`], by status.
-fn default_detail(status: StatusCode) -> &'static str {
+pub fn default_detail(status: StatusCode) -> &'static str {
     match status {
         StatusCode::NOT_FOUND => "no route matches this path",
         StatusCode::METHOD_NOT_ALLOWED => {
@@ -328,51 +290,6 @@ fn default_detail(status: StatusCode) -> &'static str {
 #[derive(Clone, Copy, Debug)]
 pub struct KeepBody;
 
-/// Rewrites every error response that is not already problem+json (axum's
-/// empty 404 and 405, Loco's JSON for a caught panic or a timeout) into the
-/// contract's shape, keeping its status and headers such as `Allow`.
-pub async fn problem_safety_net(response: axum::response::Response) -> axum::response::Response {
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error())
-        || response.extensions().get::<KeepBody>().is_some()
-    {
-        return response;
-    }
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
-        return response;
-    }
-    let (mut parts, _) = response.into_parts();
-    let fresh = problem_response(status, default_detail(status), None);
-    let (_, body) = fresh.into_parts();
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts
-        .headers
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-    Response::from_parts(parts, body)
-}
-
-/// Refuses requests whose headers add up to more than `max_bytes` with a
-/// 431 problem, before routing, auth or the database.
-pub async fn limit_header_size(
-    axum::extract::State(max_bytes): axum::extract::State<usize>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let size: usize = request
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len() + 4)
-        .sum();
-    if size > max_bytes {
-        return ApiError::HeadersTooLarge.into_response();
-    }
-    next.run(request).await
-}
-
 /// The fallback for paths no route matches.
 pub async fn route_not_found() -> axum::response::Response {
     problem_response(
@@ -381,3 +298,102 @@ pub async fn route_not_found() -> axum::response::Response {
         None,
     )
 }
+
+/// The error responses of every authenticated route, for the OpenAPI
+/// document: the token, the path's user, the limits around every request,
+/// and the dependencies.
+#[derive(IntoResponses)]
+pub enum CommonErrors<'a> {
+    #[response(
+        status = 401,
+        description = "No token, or a refused one (`WWW-Authenticate: Bearer`)",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem<'a>),
+    #[response(
+        status = 403,
+        description = "The token's user is not the path's user",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem<'a>),
+    #[response(
+        status = 408,
+        description = "The request took longer than the timeout (a body sent too slowly)",
+        content_type = "application/problem+json"
+    )]
+    RequestTimeout(Problem<'a>),
+    #[response(
+        status = 429,
+        description = "The user's rate limit (`Retry-After`)",
+        content_type = "application/problem+json"
+    )]
+    TooManyRequests(Problem<'a>),
+    #[response(
+        status = 431,
+        description = "Request headers over 16 KiB",
+        content_type = "application/problem+json"
+    )]
+    HeadersTooLarge(Problem<'a>),
+    #[response(
+        status = 503,
+        description = "Database or the auth server's keys unavailable (`Retry-After`)",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem<'a>),
+}
+
+/// The error responses of a route that reads a JSON body.
+#[derive(IntoResponses)]
+pub enum BodyErrors<'a> {
+    #[response(
+        status = 400,
+        description = "Malformed JSON",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem<'a>),
+    #[response(
+        status = 413,
+        description = "Body over 64 KiB",
+        content_type = "application/problem+json"
+    )]
+    PayloadTooLarge(Problem<'a>),
+    #[response(
+        status = 415,
+        description = "Body not `application/json`",
+        content_type = "application/problem+json"
+    )]
+    UnsupportedMediaType(Problem<'a>),
+    #[response(
+        status = 422,
+        description = "Invalid parameters or body; `errors` lists every field",
+        content_type = "application/problem+json"
+    )]
+    Invalid(Problem<'a>),
+}
+
+/// A 422 for a route whose only input is its query string.
+#[derive(IntoResponses)]
+#[response(
+    status = 422,
+    description = "Invalid parameters; `errors` lists every field",
+    content_type = "application/problem+json"
+)]
+pub struct InvalidQuery<'a>(pub Problem<'a>);
+
+/// A 404 for a route on one task.
+#[derive(IntoResponses)]
+#[response(
+    status = 404,
+    description = "No such task for this user",
+    content_type = "application/problem+json"
+)]
+pub struct TaskNotFound<'a>(pub Problem<'a>);
+
+/// A 412 for a write that honours `If-Match`.
+#[derive(IntoResponses)]
+#[response(
+    status = 412,
+    description = "`If-Match` does not name the current version",
+    content_type = "application/problem+json"
+)]
+pub struct TaskChanged<'a>(pub Problem<'a>);

@@ -1,11 +1,10 @@
-pub mod access_log;
 pub mod app;
 pub mod auth;
 pub mod controllers;
+pub mod edge;
 pub mod errors;
 pub mod extractors;
 pub mod models;
-pub mod openapi;
 pub mod rate_limit;
 pub mod settings;
 pub mod startup_checks;

@@ -5,8 +5,10 @@
 //! YAML; an empty string means "not set", so the YAML can always name the
 //! variable and leave it blank.
 
+use std::{sync::Arc, time::Duration};
+
+use loco_rs::{app::AppContext, config::Config, Error, Result};
 use serde::Deserialize;
-use std::time::Duration;
 
 /// The secret `config/development.yaml` and `config/test.yaml` fall back to
 /// when `BETTER_AUTH_SECRET` is not set, so a first `cargo loco start` works.
@@ -23,6 +25,32 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub rate_limit: crate::rate_limit::RateLimitSettings,
     pub limits: Limits,
+}
+
+impl Settings {
+    /// Reads the `settings:` block of a configuration. Start-up does this
+    /// once (`App::after_context`) and shares the result; see
+    /// [`Settings::of`].
+    ///
+    /// # Errors
+    /// When the block does not match [`Settings`].
+    pub fn from_config(config: &Config) -> Result<Self> {
+        match &config.settings {
+            Some(value) => Self::deserialize(value)
+                .map_err(|e| Error::Message(format!("invalid `settings` in configuration: {e}"))),
+            None => Ok(Self::default()),
+        }
+    }
+
+    /// The settings parsed at start-up.
+    ///
+    /// # Errors
+    /// When start-up has not stored them (a context not built by the app).
+    pub fn of(ctx: &AppContext) -> Result<Arc<Self>> {
+        ctx.shared_store
+            .get::<Arc<Self>>()
+            .ok_or_else(|| Error::Message("the settings were not loaded at start-up".into()))
+    }
 }
 
 /// Request size limits beyond the body limit (`limit_payload`).

@@ -4,7 +4,7 @@
 
 use loco_rs::config::Config;
 
-use crate::{app::settings, settings::is_local_host};
+use crate::settings::{is_local_host, Settings};
 
 /// Problems with the database URL: missing, unparsable, or a PostgreSQL
 /// server elsewhere reached without TLS (`sslmode=require` or stricter).
@@ -71,7 +71,7 @@ fn cors_problems(origins: &[String]) -> Vec<String> {
 #[must_use]
 pub fn production_problems(config: &Config) -> Vec<String> {
     let mut problems = database_problems(&config.database.uri);
-    match settings(config) {
+    match Settings::from_config(config) {
         Ok(settings) => problems.extend(settings.auth.problems(true)),
         Err(error) => problems.push(error.to_string()),
     }

@@ -1,8 +1,9 @@
 //! Liveness and health, public and cheap.
 //!
 //! - `/_ping`: the process answers.
-//! - `/_health` (and `/_readiness`): the database answers a ping within a
-//!   second, and, in JWKS mode, Better Auth's keys are loaded. Neither
+//! - `/_health` (and `/_readiness`): the database answers within a second,
+//!   its schema is not behind the code (no pending migration), and, in JWKS
+//!   mode, Better Auth's keys are loaded. Neither
 //!   check waits on a slow dependency: the ping has a deadline, and a
 //!   missing key set is fetched in the background (within the refetch
 //!   cool-down) while this answer reports it missing.
@@ -13,7 +14,7 @@ use axum::{http::StatusCode, routing::get, Extension, Json};
 use loco_rs::prelude::*;
 use serde::Serialize;
 
-use crate::{auth::Verifier, errors::KeepBody};
+use crate::{auth::Verifier, errors::KeepBody, models::schema};
 
 const DATABASE_DEADLINE: Duration = Duration::from_secs(1);
 
@@ -27,6 +28,9 @@ struct Health {
     ok: bool,
     /// `ok` or `unavailable`.
     database: &'static str,
+    /// `ok`, `behind` (migrations not applied: the service cannot work), or
+    /// `unknown` (the database did not answer).
+    schema: &'static str,
     /// `loaded`, `not loaded` or `not configured`.
     jwks: &'static str,
 }
@@ -38,17 +42,22 @@ async fn ping(State(_ctx): State<AppContext>) -> Json<Ping> {
 
 #[debug_handler]
 async fn health(State(ctx): State<AppContext>) -> (StatusCode, Extension<KeepBody>, Json<Health>) {
-    let database = match tokio::time::timeout(DATABASE_DEADLINE, ctx.db.ping()).await {
-        Ok(Ok(())) => "ok",
-        Ok(Err(error)) => {
-            tracing::warn!(error = %error, "health: database ping failed");
-            "unavailable"
-        }
-        Err(_) => {
-            tracing::warn!("health: database ping timed out");
-            "unavailable"
-        }
-    };
+    let (database, schema) =
+        match tokio::time::timeout(DATABASE_DEADLINE, schema::pending_migrations(&ctx.db)).await {
+            Ok(Ok(pending)) if pending.is_empty() => ("ok", "ok"),
+            Ok(Ok(pending)) => {
+                tracing::warn!(pending = pending.len(), "health: migrations not applied");
+                ("ok", "behind")
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(error = %error, "health: database query failed");
+                ("unavailable", "unknown")
+            }
+            Err(_) => {
+                tracing::warn!("health: database query timed out");
+                ("unavailable", "unknown")
+            }
+        };
     let verifier = ctx.shared_store.get::<Arc<Verifier>>();
     let jwks = match verifier.as_ref().and_then(|v| v.jwks_loaded()) {
         None => "not configured",
@@ -60,7 +69,7 @@ async fn health(State(ctx): State<AppContext>) -> (StatusCode, Extension<KeepBod
             "not loaded"
         }
     };
-    let ok = database == "ok" && jwks != "not loaded";
+    let ok = database == "ok" && schema == "ok" && jwks != "not loaded";
     let status = if ok {
         StatusCode::OK
     } else {
@@ -70,7 +79,12 @@ async fn health(State(ctx): State<AppContext>) -> (StatusCode, Extension<KeepBod
     (
         status,
         Extension(KeepBody),
-        Json(Health { ok, database, jwks }),
+        Json(Health {
+            ok,
+            database,
+            schema,
+            jwks,
+        }),
     )
 }
 

@@ -14,8 +14,8 @@ use axum::{
 use loco_rs::app::AppContext;
 
 use crate::{
-    access_log::RequestUser,
     auth::Verifier,
+    edge::RequestUser,
     errors::{ApiError, Unauthorized},
     rate_limit::RateLimiter,
 };

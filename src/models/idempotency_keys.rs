@@ -8,13 +8,16 @@
 //! then written in one transaction, so a key never points at a task that
 //! was not created, nor a task exists whose key says otherwise. A failed
 //! attempt releases its claim, leaving the key unused.
+//!
+//! The stored answer is opaque here: the caller renders it (status, body,
+//! location) from the created task, so the model knows no transport.
 
 use chrono::{TimeDelta, Utc};
-use loco_rs::prelude::*;
-use sea_orm::{ActiveValue, SqlErr};
+use sea_orm::{entity::prelude::*, ActiveValue, IntoActiveModel, SqlErr, TransactionTrait};
 use sha2::{Digest, Sha256};
 
 pub use super::_entities::idempotency_keys::{self, ActiveModel, Column, Entity, Model};
+use super::{errors::DomainResult, task_input::NewTask, tasks};
 
 /// How long a key and its answer are kept.
 pub const KEY_LIFETIME: TimeDelta = TimeDelta::hours(24);
@@ -37,9 +40,22 @@ pub struct StoredResponse {
     pub location: Option<String>,
 }
 
+/// What an idempotent create did.
+#[derive(Debug)]
+pub enum IdempotentCreate {
+    /// The key was new: the task was created and the answer stored.
+    Created(tasks::Model),
+    /// A first request with this key and body already succeeded: its answer.
+    Replay(StoredResponse),
+    /// A first request with this key is still running.
+    InProgress,
+    /// The key was used with another body.
+    Mismatch,
+}
+
 /// What claiming a key found.
 #[derive(Debug)]
-pub enum Claim {
+enum Claim {
     /// The key is new: this request does the work, then completes or
     /// releases the claim.
     Fresh(Model),
@@ -105,6 +121,45 @@ pub fn request_hash(body: Option<&serde_json::Value>) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Creates `task` for the owner once per `key`: the first call creates it
+/// and stores `answer(&task)` in the same transaction; a later call with the
+/// same key and `request_hash` within the key's lifetime gets that answer
+/// back and creates nothing.
+///
+/// # Errors
+/// `Invalid` from the task's backstop, or a database failure; either way
+/// the key is left unused.
+pub async fn create_task_once(
+    db: &DatabaseConnection,
+    owner_id: &str,
+    key: &str,
+    request_hash: &str,
+    task: NewTask,
+    answer: impl FnOnce(&tasks::Model) -> StoredResponse + Send,
+) -> DomainResult<IdempotentCreate> {
+    let claim = match Model::claim(db, owner_id, key, request_hash).await? {
+        Claim::Fresh(claim) => claim,
+        Claim::Replay(stored) => return Ok(IdempotentCreate::Replay(stored)),
+        Claim::InProgress => return Ok(IdempotentCreate::InProgress),
+        Claim::Mismatch => return Ok(IdempotentCreate::Mismatch),
+    };
+    // The task and the stored answer land together, or neither does.
+    let outcome: DomainResult<tasks::Model> = async {
+        let txn = db.begin().await?;
+        let created = tasks::Model::create_for_user(&txn, owner_id, task).await?;
+        claim.clone().complete(&txn, &answer(&created)).await?;
+        txn.commit().await?;
+        Ok(created)
+    }
+    .await;
+    if outcome.is_err() {
+        if let Err(release) = claim.release(db).await {
+            tracing::warn!(error = %release, "could not release an idempotency key");
+        }
+    }
+    outcome.map(IdempotentCreate::Created)
+}
+
 impl Model {
     fn is_stale(&self, now: DateTimeWithTimeZone) -> bool {
         self.created_at < now - KEY_LIFETIME
@@ -113,18 +168,17 @@ impl Model {
 
     /// Claims `key` for the owner, or reports what an earlier request with
     /// it left.
-    ///
-    /// # Errors
-    /// On a database failure.
-    pub async fn claim(
+    async fn claim(
         db: &DatabaseConnection,
         owner_id: &str,
         key: &str,
         request_hash: &str,
-    ) -> ModelResult<Claim> {
-        // Two rounds at most: an expired row is removed and claimed anew;
-        // losing that race to another request shows its row next round.
-        for _ in 0..3 {
+    ) -> DomainResult<Claim> {
+        // A bounded number of rounds: an expired row is removed and claimed
+        // anew; losing that race to another request shows its row in the
+        // next round. Still losing after that, the caller is told to retry.
+        const ROUNDS: usize = 3;
+        for _ in 0..ROUNDS {
             let now = Utc::now().fixed_offset();
             let existing = Entity::find()
                 .filter(Column::UserId.eq(owner_id))
@@ -175,14 +229,11 @@ impl Model {
 
     /// Records the answer of the claimed request (inside the transaction
     /// that did the work).
-    ///
-    /// # Errors
-    /// On a database failure.
-    pub async fn complete<C: ConnectionTrait>(
+    async fn complete<C: ConnectionTrait>(
         self,
         db: &C,
         response: &StoredResponse,
-    ) -> ModelResult<()> {
+    ) -> DomainResult<()> {
         let mut row = self.into_active_model();
         row.state = ActiveValue::Set(COMPLETED.to_string());
         row.response_status = ActiveValue::Set(Some(i16::try_from(response.status).unwrap_or(200)));
@@ -194,10 +245,7 @@ impl Model {
     }
 
     /// Gives the key back after a failed attempt.
-    ///
-    /// # Errors
-    /// On a database failure.
-    pub async fn release(self, db: &DatabaseConnection) -> ModelResult<()> {
+    async fn release(self, db: &DatabaseConnection) -> DomainResult<()> {
         Entity::delete_many()
             .filter(Column::Id.eq(self.id))
             .filter(Column::State.eq(PENDING))
@@ -210,7 +258,7 @@ impl Model {
     ///
     /// # Errors
     /// On a database failure.
-    pub async fn purge_expired(db: &DatabaseConnection) -> ModelResult<u64> {
+    pub async fn purge_expired<C: ConnectionTrait>(db: &C) -> DomainResult<u64> {
         let cutoff = Utc::now().fixed_offset() - KEY_LIFETIME;
         let result = Entity::delete_many()
             .filter(Column::CreatedAt.lt(cutoff))

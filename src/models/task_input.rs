@@ -1,6 +1,8 @@
-//! What a client may write into a task, parsed and checked at the edge.
+//! What a client may write into a task: one parse function per field, and
+//! the readers of a whole JSON object that REST bodies, MCP tool arguments
+//! and seeds share.
 //!
-//! A request body becomes a [`NewTask`] or a [`TaskChanges`] only if every
+//! A JSON object becomes a [`NewTask`] or a [`TaskChanges`] only if every
 //! field is valid, so the model never receives a title of 201 characters or
 //! a priority of "urgent". Every broken field is reported, not just the
 //! first. `id`, `user_id`, `created_at` and any other unknown member of the
@@ -9,61 +11,15 @@
 use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
 use serde_json::{Map, Value};
 
-use crate::errors::{ApiError, FieldError};
+use super::{
+    errors::{DomainError, FieldError},
+    tasks::Priority,
+};
 
 pub const TITLE_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 1000;
 /// PostgreSQL text cannot hold U+0000, so neither database gets one.
 const NUL_MESSAGE: &str = "must not contain NUL (U+0000) characters";
-
-/// A task's priority; stored as a rank so "high first" is an index order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum Priority {
-    Low,
-    #[default]
-    Medium,
-    High,
-}
-
-impl Priority {
-    #[must_use]
-    pub fn rank(self) -> i16 {
-        match self {
-            Self::Low => 0,
-            Self::Medium => 1,
-            Self::High => 2,
-        }
-    }
-
-    /// The priority stored as `rank`; an unknown rank reads as medium.
-    #[must_use]
-    pub fn from_rank(rank: i16) -> Self {
-        match rank {
-            0 => Self::Low,
-            2 => Self::High,
-            _ => Self::Medium,
-        }
-    }
-
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-        }
-    }
-
-    fn parse(value: &str) -> Option<Self> {
-        match value {
-            "low" => Some(Self::Low),
-            "medium" => Some(Self::Medium),
-            "high" => Some(Self::High),
-            _ => None,
-        }
-    }
-}
 
 /// A title: trimmed, then 1 to 200 Unicode characters.
 ///
@@ -156,14 +112,14 @@ enum Member<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(body: Option<&'a Value>) -> Result<Self, ApiError> {
+    fn new(body: Option<&'a Value>) -> Result<Self, DomainError> {
         match body {
             Some(Value::Object(object)) => Ok(Self {
                 object,
                 errors: Vec::new(),
             }),
-            Some(_) => Err(ApiError::validation("body", "must be a JSON object")),
-            None => Err(ApiError::validation("body", "a JSON object is required")),
+            Some(_) => Err(DomainError::invalid("body", "must be a JSON object")),
+            None => Err(DomainError::invalid("body", "a JSON object is required")),
         }
     }
 
@@ -250,21 +206,21 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn finish<T>(self, value: T) -> Result<T, ApiError> {
+    fn finish<T>(self, value: T) -> Result<T, DomainError> {
         if self.errors.is_empty() {
             Ok(value)
         } else {
-            Err(ApiError::Validation(self.errors))
+            Err(DomainError::Invalid(self.errors))
         }
     }
 }
 
 impl NewTask {
-    /// Reads a POST body.
+    /// Reads the fields of a new task (a POST body, `add_task`'s arguments).
     ///
     /// # Errors
-    /// 422 listing every invalid field; `title` is required.
-    pub fn from_json(body: Option<&Value>) -> Result<Self, ApiError> {
+    /// `Invalid` listing every invalid field; `title` is required.
+    pub fn from_json(body: Option<&Value>) -> Result<Self, DomainError> {
         let mut reader = Reader::new(body)?;
         let title = match reader.member("title") {
             Member::Absent => {
@@ -293,11 +249,12 @@ impl NewTask {
 }
 
 impl TaskChanges {
-    /// Reads a PUT or PATCH body: any subset of the writable fields.
+    /// Reads a partial update (a PUT or PATCH body, `update_task`'s
+    /// arguments): any subset of the writable fields.
     ///
     /// # Errors
-    /// 422 listing every invalid field.
-    pub fn from_json(body: Option<&Value>) -> Result<Self, ApiError> {
+    /// `Invalid` listing every invalid field.
+    pub fn from_json(body: Option<&Value>) -> Result<Self, DomainError> {
         let mut reader = Reader::new(body)?;
         let changes = Self {
             title: reader.required_or_absent("title", Reader::title),
@@ -314,8 +271,8 @@ impl TaskChanges {
 /// `{"completed": bool}` sets.
 ///
 /// # Errors
-/// 422 when the body is not an object or `completed` is not a boolean.
-pub fn completion_from_json(body: Option<&Value>) -> Result<Option<bool>, ApiError> {
+/// `Invalid` when the body is not an object or `completed` is not a boolean.
+pub fn completion_from_json(body: Option<&Value>) -> Result<Option<bool>, DomainError> {
     if body.is_none() {
         return Ok(None);
     }

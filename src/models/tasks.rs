@@ -1,25 +1,76 @@
-//! Tasks: the data rules and every query on them.
+//! Tasks: the data rules and every write on them.
 //!
 //! Every finder and state change takes the owner's id and puts it in the
 //! query itself, so there is no way to reach a task by id alone: another
-//! user's task is simply not found.
+//! user's task is simply not found. The list (filter, sort, pages) is in
+//! [`super::task_list`]; what a client may write, in [`super::task_input`].
 
-use chrono::{DateTime, DurationRound, SecondsFormat, TimeDelta, Utc};
-use loco_rs::prelude::*;
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{
-    sea_query::{Expr, LikeExpr, NullOrdering},
-    ActiveValue, Condition, Order,
+    entity::prelude::*, sea_query::Expr, ActiveValue, IntoActiveModel, QueryOrder, QuerySelect,
 };
-use validator::ValidationError;
+use validator::{Validate, ValidationError};
 
 pub use super::_entities::tasks::{self, ActiveModel, Column, Entity, Model};
 use super::{
-    task_etag::{PreconditionFailed, TagList},
-    task_filter::{Cursor, Direction, SortKey, Status, TaskFilter},
-    task_input::{
-        parse_description, parse_title, NewTask, Priority, TaskChanges, DESCRIPTION_MAX_CHARS,
-    },
+    errors::{DomainError, DomainResult},
+    task_input::{parse_description, parse_title, NewTask, TaskChanges},
 };
+
+/// A task's priority; stored as a rank so "high first" is an index order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl Priority {
+    pub const ALL: [Self; 3] = [Self::Low, Self::Medium, Self::High];
+
+    #[must_use]
+    pub fn rank(self) -> i16 {
+        match self {
+            Self::Low => 0,
+            Self::Medium => 1,
+            Self::High => 2,
+        }
+    }
+
+    /// The priority stored as `rank`; an unknown rank reads as medium.
+    #[must_use]
+    pub fn from_rank(rank: i16) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.rank() == rank)
+            .unwrap_or_default()
+    }
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
+
+    /// The priority named `name`, or `None`.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+}
+
+/// What a conditional write requires of the task's current entity tag
+/// (HTTP's `If-Match`, parsed by the transport). A write whose condition
+/// does not hold fails with [`DomainError::PreconditionFailed`] and
+/// changes nothing.
+pub trait Precondition: Sync {
+    fn holds_for(&self, etag: &str) -> bool;
+}
 
 /// The clock every write uses: UTC, to the millisecond, so the value read
 /// back (and sent to clients) is the value written, on both databases.
@@ -49,7 +100,7 @@ fn valid_description(description: &str) -> Result<(), ValidationError> {
 }
 
 fn valid_priority(rank: i16) -> Result<(), ValidationError> {
-    if (0..=2).contains(&rank) {
+    if Priority::ALL.iter().any(|p| p.rank() == rank) {
         Ok(())
     } else {
         Err(ValidationError::new("priority")
@@ -57,9 +108,10 @@ fn valid_priority(rank: i16) -> Result<(), ValidationError> {
     }
 }
 
-/// The backstop: whatever path writes a row, these rules hold. The request
-/// parsers check the same rules first, with friendlier messages.
-#[derive(Debug, Validate)]
+/// The backstop: whatever path writes a row, these rules hold. The parse
+/// functions check the same rules first (they are the same functions), with
+/// the field's own message.
+#[derive(Debug, Clone, Validate)]
 pub struct TaskValidator {
     #[validate(length(min = 1, max = 255, message = "must be 1 to 255 bytes"))]
     pub user_id: String,
@@ -71,7 +123,7 @@ pub struct TaskValidator {
     pub priority: i16,
 }
 
-impl Validatable for ActiveModel {
+impl loco_rs::validation::Validatable for ActiveModel {
     fn validator(&self) -> Box<dyn Validate> {
         Box::new(TaskValidator {
             user_id: self.user_id.try_as_ref().cloned().unwrap_or_default(),
@@ -88,7 +140,7 @@ impl ActiveModelBehavior for ActiveModel {
     where
         C: ConnectionTrait,
     {
-        self.validate()?;
+        loco_rs::validation::Validatable::validate(&self)?;
         if self.title.is_set() || self.description.is_set() {
             if let (Some(title), Some(description)) =
                 (self.title.try_as_ref(), self.description.try_as_ref())
@@ -128,85 +180,13 @@ pub fn search_text(title: &str, description: Option<&str>) -> String {
     text
 }
 
-/// A `LIKE` pattern matching `needle` anywhere, with `\`, `%` and `_` taken
-/// literally (escaped with `\`).
-fn contains_pattern(needle: &str) -> String {
-    let mut pattern = String::with_capacity(needle.len() + 2);
-    pattern.push('%');
-    for c in needle.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
+/// Fails with `PreconditionFailed` unless `precondition` (when given)
+/// holds for the task as it is.
+fn check(task: &Model, precondition: Option<&dyn Precondition>) -> DomainResult<()> {
+    match precondition {
+        Some(p) if !p.holds_for(&task.etag()) => Err(DomainError::PreconditionFailed),
+        _ => Ok(()),
     }
-    pattern.push('%');
-    pattern
-}
-
-/// One page of a list.
-#[derive(Debug)]
-pub struct TaskPage {
-    pub tasks: Vec<Model>,
-    /// How many tasks match the filter, on all pages.
-    pub total: u64,
-    /// Where the next page starts, when there is one.
-    pub next: Option<Cursor>,
-}
-
-fn stored_timestamp(at: &DateTimeWithTimeZone) -> String {
-    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
-}
-
-/// The condition "comes after `cursor`" in the list's order: a greater (or,
-/// descending, smaller) sort key, or the same key and a later id. Undated
-/// tasks sort last in both directions, so they come after every dated one.
-fn after_cursor(filter: &TaskFilter, cursor: &Cursor) -> Result<Condition, ModelError> {
-    // `TaskFilter::from_query` only lets keys that fit the sort through.
-    let invalid = || ModelError::Any("a cursor key that does not fit the sort".into());
-    let asc = filter.direction() == Direction::Asc;
-    let id_after = if asc {
-        Column::Id.gt(cursor.id)
-    } else {
-        Column::Id.lt(cursor.id)
-    };
-    let keyset = |column: Column, key: sea_orm::Value| {
-        let beyond = if asc {
-            column.gt(key.clone())
-        } else {
-            column.lt(key.clone())
-        };
-        Condition::any()
-            .add(beyond)
-            .add(Condition::all().add(column.eq(key)).add(id_after.clone()))
-    };
-    let timestamp = |text: Option<&String>| -> Result<DateTimeWithTimeZone, ModelError> {
-        text.and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .ok_or_else(invalid)
-    };
-    Ok(match filter.sort {
-        SortKey::Created => keyset(Column::CreatedAt, timestamp(cursor.key.as_ref())?.into()),
-        SortKey::Updated => keyset(Column::UpdatedAt, timestamp(cursor.key.as_ref())?.into()),
-        SortKey::Title => keyset(
-            Column::Title,
-            cursor.key.clone().ok_or_else(invalid)?.into(),
-        ),
-        SortKey::Priority => {
-            let rank: i16 = cursor
-                .key
-                .as_deref()
-                .and_then(|k| k.parse().ok())
-                .ok_or_else(invalid)?;
-            keyset(Column::Priority, rank.into())
-        }
-        SortKey::DueDate => match &cursor.key {
-            // Past the dated tasks: only undated ones with a later id.
-            None => Condition::all()
-                .add(Column::DueDate.is_null())
-                .add(id_after),
-            Some(_) => keyset(Column::DueDate, timestamp(cursor.key.as_ref())?.into())
-                .add(Column::DueDate.is_null()),
-        },
-    })
 }
 
 impl Model {
@@ -215,111 +195,45 @@ impl Model {
         Priority::from_rank(self.priority)
     }
 
-    /// The cursor that starts the page after this task.
-    fn cursor_after(&self, filter: &TaskFilter) -> Cursor {
-        let key = match filter.sort {
-            SortKey::Created => Some(stored_timestamp(&self.created_at)),
-            SortKey::Updated => Some(stored_timestamp(&self.updated_at)),
-            SortKey::Title => Some(self.title.clone()),
-            SortKey::Priority => Some(self.priority.to_string()),
-            SortKey::DueDate => self.due_date.as_ref().map(stored_timestamp),
-        };
-        Cursor {
-            key,
-            id: self.id,
-            fingerprint: filter.fingerprint(),
-        }
+    /// The quoted strong entity tag of this version of the task: its
+    /// `version`, which every write bumps, and its creation time (so a new
+    /// task that reuses a deleted task's id never shares its tags).
+    #[must_use]
+    pub fn etag(&self) -> String {
+        format!(
+            "\"{}-{}\"",
+            self.version,
+            self.created_at.timestamp_millis()
+        )
     }
 
     /// The owner's task with this id.
     ///
     /// # Errors
-    /// `EntityNotFound` when the task does not exist or is another user's.
-    pub async fn find_for_user(
-        db: &DatabaseConnection,
+    /// `NotFound` when the task does not exist or is another user's; a
+    /// database failure.
+    pub async fn find_for_user<C: ConnectionTrait>(
+        db: &C,
         owner_id: &str,
         id: i64,
-    ) -> ModelResult<Self> {
+    ) -> DomainResult<Self> {
         Entity::find()
             .filter(Column::UserId.eq(owner_id))
             .filter(Column::Id.eq(id))
             .one(db)
             .await?
-            .ok_or(ModelError::EntityNotFound)
-    }
-
-    /// One page of the owner's tasks, filtered and ordered. The order is
-    /// total: ties on the sort key break on `id`, in the same direction.
-    /// Undated tasks come last when sorting by due date, in either
-    /// direction.
-    ///
-    /// # Errors
-    /// On a database failure.
-    pub async fn list_for_user(
-        db: &DatabaseConnection,
-        owner_id: &str,
-        filter: &TaskFilter,
-    ) -> ModelResult<TaskPage> {
-        let mut matching = Condition::all().add(Column::UserId.eq(owner_id));
-        matching = match filter.status {
-            Status::All => matching,
-            Status::Pending => matching.add(Column::Completed.eq(false)),
-            Status::Completed => matching.add(Column::Completed.eq(true)),
-        };
-        if let Some(search) = &filter.search {
-            matching = matching
-                .add(Column::SearchText.like(LikeExpr::new(contains_pattern(search)).escape('\\')));
-        }
-        let mut page = matching.clone();
-        if let Some(cursor) = &filter.after {
-            page = page.add(after_cursor(filter, cursor)?);
-        }
-        let order = match filter.direction() {
-            Direction::Asc => Order::Asc,
-            Direction::Desc => Order::Desc,
-        };
-        let mut query = Entity::find().filter(page);
-        query = match filter.sort {
-            SortKey::Created => query.order_by(Column::CreatedAt, order.clone()),
-            SortKey::Updated => query.order_by(Column::UpdatedAt, order.clone()),
-            SortKey::Title => query.order_by(Column::Title, order.clone()),
-            SortKey::Priority => query.order_by(Column::Priority, order.clone()),
-            SortKey::DueDate => {
-                query.order_by_with_nulls(Column::DueDate, order.clone(), NullOrdering::Last)
-            }
-        };
-        // One more than asked: whether it exists says if a next page does.
-        let mut tasks = query
-            .order_by(Column::Id, order)
-            .limit(filter.limit + 1)
-            .all(db)
-            .await?;
-        let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
-        // A first page that holds every match is its own count: one round
-        // trip instead of two for the common list (the profile's advice).
-        let total = if filter.after.is_none() && tasks.len() <= limit {
-            u64::try_from(tasks.len()).unwrap_or(u64::MAX)
-        } else {
-            Entity::find().filter(matching).count(db).await?
-        };
-        let next = if tasks.len() > limit {
-            tasks.truncate(limit);
-            tasks.last().map(|last| last.cursor_after(filter))
-        } else {
-            None
-        };
-        Ok(TaskPage { tasks, total, next })
+            .ok_or(DomainError::NotFound)
     }
 
     /// Creates a task for the owner.
     ///
     /// # Errors
-    /// A validation error from `before_save`, or a database failure.
+    /// `Invalid` from the backstop, or a database failure.
     pub async fn create_for_user<C: ConnectionTrait>(
         db: &C,
         owner_id: &str,
         task: NewTask,
-    ) -> ModelResult<Self> {
+    ) -> DomainResult<Self> {
         let now = now();
         let row = ActiveModel {
             user_id: ActiveValue::Set(owner_id.to_string()),
@@ -342,24 +256,24 @@ impl Model {
     ///
     /// The write only lands on the version that was read (compare and
     /// set), so a concurrent write in between is never overwritten
-    /// unknowingly: with `if_match`, it fails with [`PreconditionFailed`];
-    /// without, the update is simply applied again to the newer version.
+    /// unknowingly: with a `precondition`, it fails as not holding; without,
+    /// the update is applied again to the newer version, a bounded number of
+    /// times.
     ///
     /// # Errors
-    /// `EntityNotFound` for a task the owner does not have;
-    /// [`PreconditionFailed`] when `if_match` does not hold; a validation
-    /// error from `before_save`; a database failure.
-    pub async fn update_for_user(
-        db: &DatabaseConnection,
+    /// `NotFound`; `PreconditionFailed`; `Invalid` from the backstop;
+    /// `Conflict` when other writers won every attempt; a database failure.
+    pub async fn update_for_user<C: ConnectionTrait>(
+        db: &C,
         owner_id: &str,
         id: i64,
         changes: TaskChanges,
-        if_match: Option<&TagList>,
-    ) -> ModelResult<Self> {
+        precondition: Option<&dyn Precondition>,
+    ) -> DomainResult<Self> {
         const ATTEMPTS: usize = 5;
         for _ in 0..ATTEMPTS {
             let task = Self::find_for_user(db, owner_id, id).await?;
-            check_if_match(&task, if_match)?;
+            check(&task, precondition)?;
             let read_version = task.version;
             let row = task.with_changes(changes.clone(), now());
             let row = row.before_save(db, false).await?;
@@ -373,10 +287,10 @@ impl Model {
             if let Some(task) = updated.into_iter().next() {
                 return Ok(task);
             }
-            // Someone else wrote first; with If-Match that is a failed
-            // precondition (found on the next read), otherwise try again.
+            // Someone else wrote first; with a precondition that shows as
+            // a failed one on the next read, otherwise this tries again.
         }
-        Err(ModelError::Message(
+        Err(DomainError::Conflict(
             "the task kept changing; try again".to_string(),
         ))
     }
@@ -417,25 +331,24 @@ impl Model {
     ///
     /// One `UPDATE ... RETURNING` computes the new state from the row as it
     /// is in the database, so concurrent toggles cannot leave `completed`
-    /// and `completed_at` disagreeing. With `if_match`, the update only
-    /// lands on the version the tag names.
+    /// and `completed_at` disagreeing. With a `precondition`, the update
+    /// only lands on the version it was checked against.
     ///
     /// # Errors
-    /// `EntityNotFound` for a task the owner does not have;
-    /// [`PreconditionFailed`]; a database failure.
-    pub async fn set_completion_for_user(
-        db: &DatabaseConnection,
+    /// `NotFound`; `PreconditionFailed`; a database failure.
+    pub async fn set_completion_for_user<C: ConnectionTrait>(
+        db: &C,
         owner_id: &str,
         id: i64,
         completed: Option<bool>,
-        if_match: Option<&TagList>,
-    ) -> ModelResult<Self> {
+        precondition: Option<&dyn Precondition>,
+    ) -> DomainResult<Self> {
         // Scoped here: `ExprTrait` is implemented for every type.
         use sea_orm::ExprTrait;
         let mut expected_version = None;
-        if let Some(if_match) = if_match {
+        if precondition.is_some() {
             let task = Self::find_for_user(db, owner_id, id).await?;
-            check_if_match(&task, Some(if_match))?;
+            check(&task, precondition)?;
             expected_version = Some(task.version);
         }
         let now = now();
@@ -471,37 +384,36 @@ impl Model {
         match rows.into_iter().next() {
             Some(task) => Ok(task),
             // It existed a moment ago: it changed (or went) in between.
-            None if expected_version.is_some() => Err(precondition_failed()),
-            None => Err(ModelError::EntityNotFound),
+            None if expected_version.is_some() => Err(DomainError::PreconditionFailed),
+            None => Err(DomainError::NotFound),
         }
     }
 
-    /// Deletes the owner's task (only the version `if_match` names, when
-    /// given).
+    /// Deletes the owner's task (only the version the `precondition` was
+    /// checked against, when given).
     ///
     /// # Errors
-    /// `EntityNotFound` for a task the owner does not have;
-    /// [`PreconditionFailed`]; a database failure.
-    pub async fn delete_for_user(
-        db: &DatabaseConnection,
+    /// `NotFound`; `PreconditionFailed`; a database failure.
+    pub async fn delete_for_user<C: ConnectionTrait>(
+        db: &C,
         owner_id: &str,
         id: i64,
-        if_match: Option<&TagList>,
-    ) -> ModelResult<()> {
+        precondition: Option<&dyn Precondition>,
+    ) -> DomainResult<()> {
         let mut delete = Entity::delete_many()
             .filter(Column::UserId.eq(owner_id))
             .filter(Column::Id.eq(id));
-        if let Some(if_match) = if_match {
+        if precondition.is_some() {
             let task = Self::find_for_user(db, owner_id, id).await?;
-            check_if_match(&task, Some(if_match))?;
+            check(&task, precondition)?;
             delete = delete.filter(Column::Version.eq(task.version));
         }
         let result = delete.exec(db).await?;
         if result.rows_affected == 0 {
-            return Err(if if_match.is_some() {
-                precondition_failed()
+            return Err(if precondition.is_some() {
+                DomainError::PreconditionFailed
             } else {
-                ModelError::EntityNotFound
+                DomainError::NotFound
             });
         }
         Ok(())
@@ -521,7 +433,7 @@ impl Model {
     ///
     /// # Errors
     /// On a database failure.
-    pub async fn counts_per_owner(db: &DatabaseConnection) -> ModelResult<Vec<OwnerCounts>> {
+    pub async fn counts_per_owner<C: ConnectionTrait>(db: &C) -> DomainResult<Vec<OwnerCounts>> {
         // Scoped here: `ExprTrait` is implemented for every type.
         use sea_orm::ExprTrait;
         Ok(Entity::find()
@@ -541,20 +453,6 @@ impl Model {
     }
 }
 
-fn precondition_failed() -> ModelError {
-    ModelError::Any(Box::new(PreconditionFailed))
-}
-
-fn check_if_match(task: &Model, if_match: Option<&TagList>) -> ModelResult<()> {
-    match if_match {
-        Some(tags) if !tags.matches_strong(&task.etag()) => Err(precondition_failed()),
-        _ => Ok(()),
-    }
-}
-
-/// Keeps the description limit visible where the backstop is defined.
-const _: () = assert!(DESCRIPTION_MAX_CHARS == 1000);
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,6 +468,16 @@ mod tests {
     }
 
     #[test]
+    fn priorities_round_trip() {
+        for p in Priority::ALL {
+            assert_eq!(Priority::from_rank(p.rank()), p);
+            assert_eq!(Priority::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(Priority::from_rank(9), Priority::Medium);
+        assert_eq!(Priority::parse("urgent"), None);
+    }
+
+    #[test]
     fn backstop_rejects_what_the_parser_would() {
         let ok = TaskValidator {
             user_id: "u1".into(),
@@ -577,61 +485,53 @@ mod tests {
             description: None,
             priority: 1,
         };
-        assert!(validator::Validate::validate(&ok).is_ok());
-        for (case, bad) in [
+        assert!(ok.validate().is_ok());
+        let cases = [
             (
                 "untrimmed title",
                 TaskValidator {
                     title: " x ".into(),
-                    ..clone(&ok)
+                    ..ok.clone()
                 },
             ),
             (
                 "empty title",
                 TaskValidator {
                     title: String::new(),
-                    ..clone(&ok)
+                    ..ok.clone()
                 },
             ),
             (
                 "long title",
                 TaskValidator {
                     title: "x".repeat(201),
-                    ..clone(&ok)
+                    ..ok.clone()
                 },
             ),
             (
                 "long description",
                 TaskValidator {
                     description: Some("x".repeat(1001)),
-                    ..clone(&ok)
+                    ..ok.clone()
                 },
             ),
             (
                 "bad priority",
                 TaskValidator {
                     priority: 7,
-                    ..clone(&ok)
+                    ..ok.clone()
                 },
             ),
             (
                 "no owner",
                 TaskValidator {
                     user_id: String::new(),
-                    ..clone(&ok)
+                    ..ok.clone()
                 },
             ),
-        ] {
-            assert!(validator::Validate::validate(&bad).is_err(), "case: {case}");
-        }
-    }
-
-    fn clone(v: &TaskValidator) -> TaskValidator {
-        TaskValidator {
-            user_id: v.user_id.clone(),
-            title: v.title.clone(),
-            description: v.description.clone(),
-            priority: v.priority,
+        ];
+        for (case, bad) in cases {
+            assert!(bad.validate().is_err(), "case: {case}");
         }
     }
 }

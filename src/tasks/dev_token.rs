@@ -9,7 +9,7 @@ use loco_rs::{
     Error, Result,
 };
 
-use crate::{app::settings, auth::sign_hs256};
+use crate::{auth::sign_hs256, settings::Settings};
 
 pub struct DevToken;
 
@@ -40,7 +40,7 @@ impl Task for DevToken {
                 .ok_or_else(|| Error::Message("ttl must be a positive number of seconds".into()))?,
             Err(_) => 3600,
         };
-        let secret = settings(&ctx.config)?
+        let secret = Settings::of(ctx)?
             .auth
             .shared_secret()
             .ok_or_else(|| Error::Message("BETTER_AUTH_SECRET is not configured".into()))?;

@@ -6,7 +6,7 @@
 use loco_rs::{
     app::AppContext,
     task::{Task, TaskInfo, Vars},
-    Result,
+    Error, Result,
 };
 
 use crate::models::idempotency_keys;
@@ -23,7 +23,9 @@ impl Task for PurgeIdempotencyKeys {
     }
 
     async fn run(&self, ctx: &AppContext, _vars: &Vars) -> Result<()> {
-        let purged = idempotency_keys::Model::purge_expired(&ctx.db).await?;
+        let purged = idempotency_keys::Model::purge_expired(&ctx.db)
+            .await
+            .map_err(Error::wrap)?;
         println!("purged {purged} expired idempotency keys");
         Ok(())
     }

@@ -5,7 +5,7 @@
 use loco_rs::{
     app::AppContext,
     task::{Task, TaskInfo, Vars},
-    Result,
+    Error, Result,
 };
 
 use crate::models::tasks;
@@ -22,7 +22,9 @@ impl Task for TaskCounts {
     }
 
     async fn run(&self, ctx: &AppContext, _vars: &Vars) -> Result<()> {
-        let counts = tasks::Model::counts_per_owner(&ctx.db).await?;
+        let counts = tasks::Model::counts_per_owner(&ctx.db)
+            .await
+            .map_err(Error::wrap)?;
         println!("{:<40} {:>10} {:>10}", "user_id", "tasks", "completed");
         for row in &counts {
             println!(

@@ -7,9 +7,6 @@ use sea_orm::prelude::DateTimeWithTimeZone;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-#[allow(unused_imports)]
-use crate::models::task_input::Priority;
-
 use crate::models::tasks::Model;
 
 /// A task.
@@ -27,7 +24,7 @@ pub struct TaskResponse {
     #[schema(required = true)]
     pub description: Option<String>,
     pub completed: bool,
-    #[schema(value_type = Priority)]
+    #[schema(value_type = crate::models::tasks::Priority)]
     pub priority: &'static str,
     #[schema(format = DateTime, example = "2026-12-24T09:00:00.000Z", required = true)]
     pub due_date: Option<String>,

@@ -51,6 +51,60 @@ async fn the_document_is_public_and_lists_every_route() {
     .await;
 }
 
+/// Client generators key their methods by `operationId`: each must be
+/// unique (PUT and PATCH once shared one). And the limits the document
+/// states are the model's own.
+#[tokio::test]
+async fn operation_ids_are_unique_and_limits_are_the_models() {
+    use todo_api::models::{task_input, task_list};
+    with_app(|server, _ctx| async move {
+        let doc: Value = server.get("/api/openapi.json").await.json();
+        let mut ids = Vec::new();
+        for operations in doc["paths"].as_object().expect("paths").values() {
+            for operation in operations.as_object().expect("operations").values() {
+                ids.push(
+                    operation["operationId"]
+                        .as_str()
+                        .expect("an operationId")
+                        .to_string(),
+                );
+            }
+        }
+        let unique: BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "duplicate operationId in {ids:?}");
+
+        let schemas = &doc["components"]["schemas"];
+        for body in ["CreateTask", "UpdateTask"] {
+            let properties = &schemas[body]["properties"];
+            assert_eq!(
+                properties["title"]["maxLength"],
+                task_input::TITLE_MAX_CHARS,
+                "{body}.title"
+            );
+            assert_eq!(
+                properties["description"]["maxLength"],
+                task_input::DESCRIPTION_MAX_CHARS,
+                "{body}.description"
+            );
+        }
+        let list = &doc["paths"]["/api/{user_id}/tasks"]["get"]["parameters"];
+        let param = |name: &str| {
+            list.as_array()
+                .expect("parameters")
+                .iter()
+                .find(|p| p["name"] == name)
+                .cloned()
+                .unwrap_or_else(|| panic!("parameter {name}"))
+        };
+        assert_eq!(param("limit")["schema"]["maximum"], task_list::MAX_LIMIT);
+        assert_eq!(
+            param("q")["schema"]["maxLength"],
+            task_list::MAX_QUERY_CHARS
+        );
+    })
+    .await;
+}
+
 /// Resolves `#/components/schemas/...` references.
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     match schema.get("$ref").and_then(Value::as_str) {

@@ -1,0 +1,149 @@
+//! How the task routes' inputs appear in the OpenAPI document: path,
+//! headers, query and bodies.
+//!
+//! Bodies and the query are read by the model's parse functions
+//! (`models::task_input`, `models::task_list`), which report every broken
+//! field at once; the types here describe those inputs for the document and
+//! are never deserialized. Enums are the model's own. The limits repeat the
+//! model's constants as literals (utoipa takes no constants there);
+//! `tests/requests/openapi.rs` checks that they agree.
+
+use utoipa::{IntoParams, ToSchema};
+
+use crate::models::{
+    task_list::{Direction, SortKey, Status},
+    tasks::Priority,
+};
+
+/// `/api/{user_id}/...`
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UserPath {
+    /// The token's `sub`; another value is a 403
+    pub user_id: String,
+}
+
+/// `/api/{user_id}/tasks/{id}...`
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TaskPath {
+    /// The token's `sub`; another value is a 403
+    pub user_id: String,
+    /// The task id; not a positive integer, another user's or missing: 404
+    pub id: i64,
+}
+
+/// `If-Match` on a write.
+#[derive(IntoParams)]
+#[into_params(names("If-Match"), parameter_in = Header)]
+pub struct IfMatch(
+    /// Only if the task still has this ETag (or `*`); else 412
+    #[param(nullable = false)]
+    pub Option<String>,
+);
+
+/// `If-None-Match` on a read.
+#[derive(IntoParams)]
+#[into_params(names("If-None-Match"), parameter_in = Header)]
+pub struct IfNoneMatch(
+    /// 304 when the task still has one of these ETags
+    #[param(nullable = false)]
+    pub Option<String>,
+);
+
+/// `Idempotency-Key` on a create.
+#[derive(IntoParams)]
+#[into_params(names("Idempotency-Key"), parameter_in = Header)]
+pub struct IdempotencyKey(
+    /// 1 to 255 visible ASCII characters. Retries with the same key and body within 24 h get the first answer and create nothing
+    #[param(pattern = r"^[!-~]{1,255}$", nullable = false)]
+    pub Option<String>,
+);
+
+/// The list's query parameters. Unknown parameters are ignored; an unknown
+/// value of a known one is a 422.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Which tasks: `all` (default), `pending`, `completed`.
+    pub status: Option<Status>,
+    /// Sort key (default `created`); ties break on `id`.
+    pub sort: Option<SortKey>,
+    /// Default: newest first, title A to Z, earliest due date first
+    /// (undated last), high priority first.
+    pub order: Option<Direction>,
+    /// Case-insensitive substring of title or description; `%`, `_` and
+    /// `\` are literal.
+    #[param(max_length = 200, pattern = r"^[^\x00]*$")]
+    pub q: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u64>,
+    /// Opaque; from the previous page's `Link: rel="next"`.
+    pub cursor: Option<String>,
+}
+
+/// The body of a `POST`: `title` is required, the rest optional. Members
+/// such as `id`, `user_id` and the timestamps are ignored.
+#[derive(ToSchema)]
+pub struct CreateTask {
+    /// Trimmed, then 1 to 200 characters; not blank, no U+0000.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$",
+        example = "Buy milk"
+    )]
+    pub title: String,
+    /// At most 1000 characters, no U+0000.
+    #[schema(max_length = 1000, pattern = r"^[^\x00]*$", example = "2 litres")]
+    pub description: Option<String>,
+    /// Default `false`; `completed_at` follows it. Not `null`.
+    #[schema(nullable = false, required = false)]
+    pub completed: Option<bool>,
+    // Default `medium`; not `null`. (A doc comment here would wrap the
+    // reference in an `allOf` that fuzzers misread.)
+    #[schema(inline, nullable = false, required = false)]
+    pub priority: Option<Priority>,
+    /// An RFC 3339 date-time (a plain `YYYY-MM-DD` date is read as midnight
+    /// UTC too).
+    #[schema(format = DateTime, example = "2026-12-24T09:00:00Z")]
+    pub due_date: Option<String>,
+}
+
+/// The body of a `PUT` or `PATCH`: any subset of the writable fields.
+/// Absent fields stay as they are; `null` clears `description` and
+/// `due_date` and is refused for the others.
+#[derive(ToSchema)]
+pub struct UpdateTask {
+    /// As in `CreateTask`; not `null`.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\s\x00][^\x00]*$",
+        nullable = false,
+        required = false
+    )]
+    pub title: Option<String>,
+    /// `null` clears it.
+    #[schema(max_length = 1000, pattern = r"^[^\x00]*$")]
+    pub description: Option<String>,
+    /// Not `null`.
+    #[schema(nullable = false, required = false)]
+    pub completed: Option<bool>,
+    // Not `null`.
+    #[schema(inline, nullable = false, required = false)]
+    pub priority: Option<Priority>,
+    /// `null` clears it.
+    #[schema(format = DateTime)]
+    pub due_date: Option<String>,
+}
+
+/// The optional body of `/complete`: absent (or `{}`) toggles, `completed`
+/// sets.
+#[derive(ToSchema)]
+pub struct SetCompletion {
+    /// Not `null`.
+    #[schema(nullable = false, required = false)]
+    pub completed: Option<bool>,
+}
