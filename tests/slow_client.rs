@@ -57,6 +57,11 @@ fn a_body_trickling_in_gets_408_and_the_server_stays_up() {
     let answer = String::from_utf8_lossy(&answer[..read]).to_string();
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("application/problem+json"), "{answer}");
+    let body: serde_json::Value = answer
+        .split_once("\r\n\r\n")
+        .and_then(|(_, body)| serde_json::from_str(body).ok())
+        .unwrap_or_else(|| panic!("a problem body: {answer}"));
+    insta::assert_json_snapshot!("request_timeout", body);
     assert!(
         sent.elapsed() < Duration::from_secs(4),
         "took {:?}",

@@ -220,3 +220,67 @@ async fn a_production_start_with_postgres_over_tls_and_jwks() {
         "no JSON access log line: {log}"
     );
 }
+
+/// Production on a database whose schema is behind the code: `start`
+/// refuses, naming the command that fixes it; after `db migrate` it starts,
+/// reports healthy and says nothing of its stack; and when the schema falls
+/// behind under it (a migration rolled back), `/_health` says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_refuses_a_schema_behind_the_code() {
+    use crate::support::service;
+    use sea_orm::{ConnectionTrait, Database};
+
+    let dir = std::env::temp_dir().join(format!("todo-schema-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let url = format!("sqlite://{}/prod.sqlite?mode=rwc", dir.display());
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("BETTER_AUTH_SECRET", SECRET),
+    ];
+
+    let (ok, stderr) = run(&["start"], &env);
+    assert!(!ok, "start on a fresh database should be refused");
+    assert!(stderr.contains("migration(s) not applied"), "{stderr}");
+    assert!(stderr.contains("db migrate"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let (ok, stderr) = run(&["db", "migrate"], &env);
+    assert!(ok, "{stderr}");
+
+    let url_for_service = url.clone();
+    let (healthy, behind) = tokio::task::spawn_blocking(move || {
+        let service = service::Service::start(&[
+            ("LOCO_ENV", "production"),
+            ("DATABASE_URL", &url_for_service),
+            ("BETTER_AUTH_SECRET", SECRET),
+        ]);
+        let healthy = service::get(service.port, "/_health");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        rt.block_on(async {
+            let db = Database::connect(&url_for_service).await.expect("connect");
+            db.execute_unprepared(
+                "DELETE FROM seaql_migrations WHERE version = \
+                 (SELECT MAX(version) FROM seaql_migrations)",
+            )
+            .await
+            .expect("roll one migration back");
+            db.close().await.expect("close");
+        });
+        (healthy, service::get(service.port, "/_health"))
+    })
+    .await
+    .expect("the blocking part");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    assert!(healthy.starts_with("HTTP/1.1 200"), "{healthy}");
+    assert!(healthy.contains(r#""schema":"ok""#), "{healthy}");
+    assert!(
+        !healthy.to_ascii_lowercase().contains("x-powered-by"),
+        "{healthy}"
+    );
+    assert!(behind.starts_with("HTTP/1.1 503"), "{behind}");
+    assert!(behind.contains(r#""schema":"behind""#), "{behind}");
+}

@@ -10,18 +10,21 @@ use crate::support::{create_task, token, with_app, ALICE};
 /// timeout, which a loaded machine can reach with hundreds of requests
 /// queued on four connections), as a client honouring `Retry-After` would.
 /// A 503 comes before any write, so retrying it never applies a write twice.
+/// Bounded: a database that stays away fails the test instead of hanging it.
 async fn until_served<F, Fut>(send: F) -> axum_test::TestResponse
 where
     F: Fn() -> Fut,
     Fut: std::future::IntoFuture<Output = axum_test::TestResponse>,
 {
-    loop {
+    const ATTEMPTS: usize = 200;
+    for _ in 0..ATTEMPTS {
         let response = send().await;
         if response.status_code() != 503 {
             return response;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    panic!("still 503 after {ATTEMPTS} attempts: the database never came back");
 }
 
 #[tokio::test]

@@ -254,3 +254,60 @@ async fn racing_idempotent_creates_make_one_task() {
     })
     .await;
 }
+
+/// The answers whose headers are the point: 304 with the ETag, 204, the
+/// replayed 201 with its Location, the 409 with Retry-After, the 412, and a
+/// page with its Link and X-Total-Count.
+#[tokio::test]
+async fn answers_and_their_headers() {
+    with_app(|server, ctx| async move {
+        let body = json!({"title": "once", "priority": "low"});
+        let first = idempotent_post(&server, ALICE, "snap-1", &body).await;
+        assert_eq!(first.status_code(), 201);
+        let replay = idempotent_post(&server, ALICE, "snap-1", &body).await;
+        assert_eq!(replay.text(), first.text());
+        assert_json_snapshot!("idempotent_replay", snapshot_of(&replay));
+
+        crate::support::claim_key_as_running(&ctx.db, ALICE, "snap-2", &body).await;
+        let running = idempotent_post(&server, ALICE, "snap-2", &body).await;
+        assert_eq!(running.status_code(), 409);
+        assert_json_snapshot!("idempotency_key_in_progress", snapshot_of(&running));
+        assert_eq!(count(&server, ALICE).await, 1, "the 409 created nothing");
+
+        let task: Value = first.json();
+        let path = format!("/api/{ALICE}/tasks/{}", task["id"]);
+        let etag = first.header("etag").to_str().unwrap().to_string();
+        let not_modified = server
+            .get(&path)
+            .authorization_bearer(token(ALICE))
+            .add_header("if-none-match", etag.clone())
+            .await;
+        assert_eq!(not_modified.status_code(), 304);
+        assert_json_snapshot!("not_modified", snapshot_of(&not_modified));
+
+        let stale = server
+            .delete(&path)
+            .authorization_bearer(token(ALICE))
+            .add_header("if-match", "\"99-0\"")
+            .await;
+        assert_eq!(stale.status_code(), 412);
+        assert_json_snapshot!("delete_precondition_failed", snapshot_of(&stale));
+
+        create_task(&server, ALICE, json!({"title": "second"})).await;
+        let page = server
+            .get(&format!("/api/{ALICE}/tasks?limit=1&sort=title"))
+            .authorization_bearer(token(ALICE))
+            .await;
+        assert_eq!(page.status_code(), 200);
+        assert_json_snapshot!("first_of_two_pages", snapshot_of(&page));
+
+        let deleted = server
+            .delete(&path)
+            .authorization_bearer(token(ALICE))
+            .add_header("if-match", etag)
+            .await;
+        assert_eq!(deleted.status_code(), 204);
+        assert_json_snapshot!("deleted", snapshot_of(&deleted));
+    })
+    .await;
+}

@@ -328,7 +328,43 @@ pub fn snapshot_of(response: &axum_test::TestResponse) -> Value {
     if let Some(allow) = header("allow") {
         out["allow"] = json!(allow);
     }
+    // The headers a response's meaning rests on, when it has them, with
+    // only what varies between runs replaced.
+    let mut headers = serde_json::Map::new();
+    for name in ["etag", "location", "link", "x-total-count", "retry-after"] {
+        if let Some(value) = header(name) {
+            headers.insert(name.to_string(), json!(redact_header(name, &value)));
+        }
+    }
+    if !headers.is_empty() {
+        out["headers"] = Value::Object(headers);
+    }
     out
+}
+
+/// An ETag keeps its version (`"2-[created]"`), a Location its path (ids
+/// redacted), a Link everything but its opaque cursor.
+fn redact_header(name: &str, value: &str) -> String {
+    match name {
+        "etag" => match value.trim_matches('"').split_once('-') {
+            Some((version, _)) => format!("\"{version}-[created]\""),
+            None => value.to_string(),
+        },
+        "location" => match value.rsplit_once('/') {
+            Some((path, id)) if id.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("{path}/[id]")
+            }
+            _ => value.to_string(),
+        },
+        "link" => match value.split_once("cursor=") {
+            Some((before, after)) => {
+                let rest = after.find('>').map_or("", |end| &after[end..]);
+                format!("{before}cursor=[cursor]{rest}")
+            }
+            None => value.to_string(),
+        },
+        _ => value.to_string(),
+    }
 }
 
 /// Creates a task for `user` through the API and returns its JSON.
@@ -340,4 +376,29 @@ pub async fn create_task(server: &TestServer, user: &str, body: Value) -> Value 
         .await;
     assert_eq!(response.status_code(), 201, "create: {}", response.text());
     response.json::<Value>()
+}
+
+/// Leaves an idempotency key claimed by a request that is still running
+/// (as a concurrent first request would), for `body`.
+pub async fn claim_key_as_running(
+    db: &sea_orm::DatabaseConnection,
+    owner: &str,
+    key: &str,
+    body: &Value,
+) {
+    use sea_orm::{ActiveModelTrait, ActiveValue};
+    use todo_api::models::idempotency_keys::{request_hash, ActiveModel};
+    let now = chrono::Utc::now().fixed_offset();
+    ActiveModel {
+        user_id: ActiveValue::Set(owner.to_string()),
+        key: ActiveValue::Set(key.to_string()),
+        request_hash: ActiveValue::Set(request_hash(Some(body))),
+        state: ActiveValue::Set("pending".to_string()),
+        created_at: ActiveValue::Set(now),
+        updated_at: ActiveValue::Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("a pending key");
 }
