@@ -2,6 +2,7 @@
 //! SQLite by default and on PostgreSQL when `DATABASE_URL` points to it.
 
 mod keep_alive;
+mod models;
 mod postgres_tls;
 mod requests;
 mod secrets;
