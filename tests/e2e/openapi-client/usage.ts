@@ -1,0 +1,272 @@
+// A frontend's use of the API through types generated from its OpenAPI
+// document: `run.mjs` writes ./generated/schema.d.ts with openapi-typescript
+// from the running service's /api/openapi.json, then `tsc` (strict, see
+// tsconfig.json) checks this file against it, and the emitted JavaScript runs
+// `journey` against that same service.
+//
+// It calls every operation of the document with typed parameters and bodies
+// (OPERATIONS below must list exactly the document's operations, or this does
+// not compile), names the schemas a frontend names, and holds a few calls
+// that must NOT compile: if the generated types ever degraded to `any`, or a
+// parameter, enum or schema were renamed or dropped, the compile fails.
+import createClient from "openapi-fetch";
+import type { components, paths } from "./generated/schema.d.ts";
+
+// The schemas a frontend names. A renamed or removed schema breaks the build.
+export type Task = components["schemas"]["Task"];
+export type CreateTask = components["schemas"]["CreateTask"];
+export type UpdateTask = components["schemas"]["UpdateTask"];
+export type SetCompletion = components["schemas"]["SetCompletion"];
+export type Problem = components["schemas"]["Problem"];
+export type FieldError = components["schemas"]["FieldError"];
+export type Priority = components["schemas"]["Priority"];
+export type StatusFilter = components["schemas"]["StatusFilter"];
+export type SortField = components["schemas"]["SortField"];
+export type SortOrder = components["schemas"]["SortOrder"];
+
+// Compile-time assertions: `Expect<Equal<A, B>>` fails unless A and B are
+// the same type.
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Expect<T extends true> = T;
+
+// What a frontend relies on in a task and in a problem.
+export type TaskShape = Expect<
+  Equal<
+    Task,
+    {
+      id: number;
+      user_id: string;
+      title: string;
+      description: string | null;
+      completed: boolean;
+      priority: Priority;
+      due_date: string | null;
+      completed_at: string | null;
+      created_at: string;
+      updated_at: string;
+    }
+  >
+>;
+export type PriorityValues = Expect<Equal<Priority, "low" | "medium" | "high">>;
+export type StatusValues = Expect<Equal<StatusFilter, "all" | "pending" | "completed">>;
+export type SortValues = Expect<Equal<SortField, "created" | "updated" | "title" | "due_date" | "priority">>;
+export type OrderValues = Expect<Equal<SortOrder, "asc" | "desc">>;
+export type ProblemShape = Expect<
+  Equal<
+    Pick<Problem, "type" | "title" | "status" | "detail">,
+    { type: string; title: string; status: number; detail: string }
+  >
+>;
+export type ProblemErrors = Expect<Equal<NonNullable<Problem["errors"]>, FieldError[]>>;
+export type FieldErrorShape = Expect<Equal<FieldError, { field: string; message: string }>>;
+
+// Every operation of the document, as "METHOD /path": computed from the
+// generated `paths`, so an operation added to (or removed from) the document
+// without a call here (or the call's removal) fails the compile.
+type Method = "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace";
+export type Operation = {
+  [P in keyof paths]: {
+    [M in Method]: paths[P][M] extends undefined ? never : `${Uppercase<M>} ${P & string}`;
+  }[Method];
+}[keyof paths];
+
+export const OPERATIONS = [
+  "GET /api/{user_id}/tasks",
+  "POST /api/{user_id}/tasks",
+  "GET /api/{user_id}/tasks/{id}",
+  "PUT /api/{user_id}/tasks/{id}",
+  "PATCH /api/{user_id}/tasks/{id}",
+  "DELETE /api/{user_id}/tasks/{id}",
+  "PATCH /api/{user_id}/tasks/{id}/complete",
+] as const satisfies readonly Operation[];
+export type EveryOperationListed = Expect<Equal<(typeof OPERATIONS)[number], Operation>>;
+
+export type Check = (name: string, ok: boolean, detail?: string) => void;
+
+/** The `cursor` of a `Link: <...>; rel="next"` header, if any. */
+function nextCursor(link: string | null, baseUrl: string): string | undefined {
+  const target = link?.match(/<([^>]+)>\s*;\s*rel="?next"?/)?.[1];
+  return target === undefined ? undefined : (new URL(target, baseUrl).searchParams.get("cursor") ?? undefined);
+}
+
+/**
+ * Calls every operation once or more against a running service, as `userId`
+ * with `token`, reporting through `check`. Returns the operations called, as
+ * "METHOD /schema/path" (recorded by an openapi-fetch middleware).
+ */
+export async function journey(baseUrl: string, token: string, userId: string, check: Check): Promise<string[]> {
+  const called = new Set<string>();
+  const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
+  client.use({
+    onRequest({ request, schemaPath }) {
+      called.add(`${request.method} ${schemaPath}`);
+      return undefined;
+    },
+  });
+  const path = { user_id: userId };
+
+  // Create, with an Idempotency-Key and every field of the body.
+  const body: CreateTask = {
+    title: "Buy milk",
+    description: "2 litres",
+    priority: "high",
+    due_date: "2026-12-24T09:00:00Z",
+    completed: false,
+  };
+  const key = `openapi-client-${Date.now()}`;
+  const created = await client.POST("/api/{user_id}/tasks", {
+    params: { path, header: { "Idempotency-Key": key } },
+    body,
+  });
+  const milk: Task | undefined = created.data;
+  check(
+    "client: POST creates a task (201, typed Task)",
+    created.response.status === 201 && milk?.title === "Buy milk" && milk.priority === "high",
+    `${created.response.status} ${JSON.stringify(created.data ?? created.error)}`,
+  );
+  if (milk === undefined) return [...called];
+  const replay = await client.POST("/api/{user_id}/tasks", {
+    params: { path, header: { "Idempotency-Key": key } },
+    body,
+  });
+  check(
+    "client: the same Idempotency-Key replays the first answer",
+    replay.response.status === 201 && replay.data?.id === milk.id,
+    `${replay.response.status} ${JSON.stringify(replay.data ?? replay.error)}`,
+  );
+  const bread = await client.POST("/api/{user_id}/tasks", { params: { path }, body: { title: "Buy bread" } });
+  check("client: POST with only a title (201)", bread.response.status === 201, String(bread.response.status));
+
+  // List with every query parameter: a page of one, then the next page.
+  const query = { status: "pending", sort: "due_date", order: "asc", q: "buy", limit: 1 } as const;
+  const first = await client.GET("/api/{user_id}/tasks", { params: { path, query } });
+  const firstPage: Task[] | undefined = first.data;
+  check(
+    "client: GET lists the first page (200, X-Total-Count 2, the dated task first)",
+    first.response.status === 200 &&
+      first.response.headers.get("X-Total-Count") === "2" &&
+      firstPage?.length === 1 &&
+      firstPage[0]?.id === milk.id,
+    `${first.response.status} ${first.response.headers.get("X-Total-Count")} ${JSON.stringify(first.data ?? first.error)}`,
+  );
+  const cursor = nextCursor(first.response.headers.get("Link"), baseUrl);
+  check("client: the first page links to the next (rel=next with a cursor)", cursor !== undefined, String(first.response.headers.get("Link")));
+  const second = await client.GET("/api/{user_id}/tasks", { params: { path, query: { ...query, cursor } } });
+  check(
+    "client: GET with the cursor gets the second page",
+    second.response.status === 200 && second.data?.length === 1 && second.data[0]?.id === bread.data?.id,
+    `${second.response.status} ${JSON.stringify(second.data ?? second.error)}`,
+  );
+  const invalid = await client.GET("/api/{user_id}/tasks", { params: { path, query: { limit: 0 } } });
+  const problem: Problem | undefined = invalid.error;
+  check(
+    "client: an invalid limit is a typed 422 problem",
+    invalid.response.status === 422 && problem?.status === 422 && (problem.errors ?? []).some((e) => e.field === "limit"),
+    `${invalid.response.status} ${JSON.stringify(invalid.error)}`,
+  );
+
+  // Get, then a conditional get with its ETag.
+  const id = milk.id;
+  const got = await client.GET("/api/{user_id}/tasks/{id}", { params: { path: { ...path, id } } });
+  const etag = got.response.headers.get("ETag") ?? "";
+  check("client: GET one task (200, with an ETag)", got.response.status === 200 && got.data?.id === id && etag !== "", `${got.response.status} ${etag}`);
+  const unchanged = await client.GET("/api/{user_id}/tasks/{id}", {
+    params: { path: { ...path, id }, header: { "If-None-Match": etag } },
+  });
+  check("client: GET with If-None-Match is a 304", unchanged.response.status === 304, String(unchanged.response.status));
+
+  // PUT with If-Match, then PATCH with a stale one and without.
+  const putBody: UpdateTask = { title: "Buy oat milk", due_date: null };
+  const put = await client.PUT("/api/{user_id}/tasks/{id}", {
+    params: { path: { ...path, id }, header: { "If-Match": etag } },
+    body: putBody,
+  });
+  check(
+    "client: PUT with If-Match (200)",
+    put.response.status === 200 && put.data?.title === "Buy oat milk" && put.data.due_date === null,
+    `${put.response.status} ${JSON.stringify(put.data ?? put.error)}`,
+  );
+  const stale = await client.PATCH("/api/{user_id}/tasks/{id}", {
+    params: { path: { ...path, id }, header: { "If-Match": etag } },
+    body: { priority: "low" },
+  });
+  check(
+    "client: PATCH with a stale If-Match is a typed 412 problem",
+    stale.response.status === 412 && stale.error?.status === 412,
+    `${stale.response.status} ${JSON.stringify(stale.data ?? stale.error)}`,
+  );
+  const patched = await client.PATCH("/api/{user_id}/tasks/{id}", {
+    params: { path: { ...path, id } },
+    body: { description: null, priority: "low" },
+  });
+  check(
+    "client: PATCH (200)",
+    patched.response.status === 200 && patched.data?.description === null && patched.data.priority === "low",
+    `${patched.response.status} ${JSON.stringify(patched.data ?? patched.error)}`,
+  );
+
+  // Complete: no body toggles, a body sets.
+  const toggled = await client.PATCH("/api/{user_id}/tasks/{id}/complete", { params: { path: { ...path, id } } });
+  check(
+    "client: PATCH /complete without a body toggles",
+    toggled.response.status === 200 && toggled.data?.completed === true && toggled.data.completed_at !== null,
+    `${toggled.response.status} ${JSON.stringify(toggled.data ?? toggled.error)}`,
+  );
+  const setBody: SetCompletion = { completed: false };
+  const set = await client.PATCH("/api/{user_id}/tasks/{id}/complete", { params: { path: { ...path, id } }, body: setBody });
+  check(
+    "client: PATCH /complete with a body sets",
+    set.response.status === 200 && set.data?.completed === false && set.data.completed_at === null,
+    `${set.response.status} ${JSON.stringify(set.data ?? set.error)}`,
+  );
+
+  // Delete with If-Match; then it is a typed 404.
+  const current = set.response.headers.get("ETag") ?? "*";
+  const removed = await client.DELETE("/api/{user_id}/tasks/{id}", {
+    params: { path: { ...path, id }, header: { "If-Match": current } },
+  });
+  check("client: DELETE with If-Match (204)", removed.response.status === 204, String(removed.response.status));
+  const gone = await client.GET("/api/{user_id}/tasks/{id}", { params: { path: { ...path, id } } });
+  check(
+    "client: the deleted task is a typed 404 problem",
+    gone.response.status === 404 && gone.error?.status === 404,
+    `${gone.response.status} ${JSON.stringify(gone.data ?? gone.error)}`,
+  );
+  return [...called];
+}
+
+/**
+ * Never called: each call below must fail to compile. If one compiles, its
+ * `@ts-expect-error` is unused, which is itself an error: the generated
+ * types would then be too loose for a frontend to rely on.
+ */
+export async function mustNotCompile(client: ReturnType<typeof createClient<paths>>): Promise<void> {
+  const path = { user_id: "u" };
+  // @ts-expect-error: "done" is not a status
+  await client.GET("/api/{user_id}/tasks", { params: { path, query: { status: "done" } } });
+  // @ts-expect-error: "newest" is not a sort key
+  await client.GET("/api/{user_id}/tasks", { params: { path, query: { sort: "newest" } } });
+  // @ts-expect-error: limit is a number
+  await client.GET("/api/{user_id}/tasks", { params: { path, query: { limit: "10" } } });
+  // @ts-expect-error: user_id is required
+  await client.GET("/api/{user_id}/tasks", { params: { path: {} } });
+  // @ts-expect-error: a task needs a title
+  await client.POST("/api/{user_id}/tasks", { params: { path }, body: { description: "no title" } });
+  // @ts-expect-error: "urgent" is not a priority
+  await client.POST("/api/{user_id}/tasks", { params: { path }, body: { title: "t", priority: "urgent" } });
+  // @ts-expect-error: the id is an integer
+  await client.GET("/api/{user_id}/tasks/{id}", { params: { path: { ...path, id: "7" } } });
+  // @ts-expect-error: the id is required
+  await client.DELETE("/api/{user_id}/tasks/{id}", { params: { path } });
+  // @ts-expect-error: a title is a string
+  await client.PUT("/api/{user_id}/tasks/{id}", { params: { path: { ...path, id: 1 } }, body: { title: 42 } });
+  // @ts-expect-error: completed is a boolean
+  await client.PATCH("/api/{user_id}/tasks/{id}/complete", { params: { path: { ...path, id: 1 } }, body: { completed: "yes" } });
+  // @ts-expect-error: there is no GET on /complete
+  await client.GET("/api/{user_id}/tasks/{id}/complete", { params: { path: { ...path, id: 1 } } });
+  // @ts-expect-error: there is no such path
+  await client.GET("/api/{user_id}/todos", { params: { path } });
+  const { data } = await client.GET("/api/{user_id}/tasks/{id}", { params: { path: { ...path, id: 1 } } });
+  // @ts-expect-error: a task has no `done` member
+  void data?.done;
+}
