@@ -1,8 +1,6 @@
 //! The test harness: an app on a fresh database per test, tokens signed with
 //! real keys, a JWKS server, and snapshot helpers.
 
-#![allow(dead_code)]
-
 use std::{
     future::Future,
     panic::AssertUnwindSafe,
@@ -185,9 +183,6 @@ pub fn token(sub: &str) -> String {
         &Signer::Hs256(SECRET.as_bytes().to_vec()),
     )
 }
-
-/// The issuer and audience the JWKS tests configure (Better Auth's URL).
-pub const AUTH_URL_PLACEHOLDER: &str = "better-auth";
 
 /// Claims shaped like a real Better Auth token for `sub`, issued by `url`.
 pub fn better_auth_claims(sub: &str, url: &str) -> Value {
