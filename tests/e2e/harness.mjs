@@ -31,3 +31,40 @@ export function freePort() {
     });
   });
 }
+
+/**
+ * Starts the service binary (`todo_api-cli start`) in development on a free
+ * port with a SQLite database at `database` (a file path), the environment
+ * as a user would set it plus `settings`, and waits for `/_ping`. Returns
+ * `{ url, port, child, output }`; `output()` is what it printed so far.
+ */
+export async function startService({ bin, cwd, database, settings = {} }) {
+  const { spawn } = await import("node:child_process");
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    LOCO_ENV: "development",
+    PORT: String(port),
+    BINDING: "127.0.0.1",
+    DATABASE_URL: `sqlite://${database}?mode=rwc`,
+    BETTER_AUTH_URL: "",
+    LOG_LEVEL: "warn",
+    ...settings,
+  };
+  const child = spawn(bin, ["start"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  let printed = "";
+  child.stdout.on("data", (chunk) => (printed += chunk));
+  child.stderr.on("data", (chunk) => (printed += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i += 1) {
+    if (child.exitCode !== null) throw new Error(`the service exited:\n${printed}`);
+    try {
+      if ((await fetch(`${url}/_ping`)).ok) return { url, port, child, output: () => printed };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`the service did not answer /_ping:\n${printed}`);
+}

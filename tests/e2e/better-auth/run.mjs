@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { check, finish, freePort } from "../harness.mjs";
+import { check, finish, freePort, startService as startServiceAt } from "../harness.mjs";
 import { SignJWT } from "jose";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -72,34 +72,15 @@ async function startBetterAuth({ alg = "EdDSA", expiration, port, db } = {}) {
 
 /** Our service, configured through the environment as a user would. */
 async function startService(settings) {
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    LOCO_ENV: "development",
-    PORT: String(port),
-    BINDING: "127.0.0.1",
-    DATABASE_URL: `sqlite://${join(work, `service-${port}.sqlite`)}?mode=rwc`,
-    BETTER_AUTH_URL: "",
-    BETTER_AUTH_SECRET: "",
-    LOG_LEVEL: "warn",
-    ...settings,
-  };
-  const child = spawn(bin, ["start"], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let output = "";
-  child.stdout.on("data", (c) => (output += c));
-  child.stderr.on("data", (c) => (output += c));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i += 1) {
-    if (child.exitCode !== null) throw new Error(`service exited:\n${output}`);
-    try {
-      if ((await fetch(`${url}/_ping`)).ok) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`service did not answer /_ping:\n${output}`);
+  const database = join(work, `service-${children.size}-${Date.now()}.sqlite`);
+  const service = await startServiceAt({
+    bin,
+    cwd: repo,
+    database,
+    settings: { BETTER_AUTH_SECRET: "", ...settings },
+  });
+  children.add(service.child);
+  return service;
 }
 
 /** Signs a user up through Better Auth and gets their JWT, as a frontend does. */

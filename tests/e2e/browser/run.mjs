@@ -6,12 +6,12 @@
 //   CHROMIUM      the browser (default: /usr/bin/chromium)
 //
 // Closes with "N passed, M failed".
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { check, finish, freePort } from "../harness.mjs";
+import { check, finish, startService as startServiceAt } from "../harness.mjs";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,32 +22,8 @@ const work = mkdtempSync(join(tmpdir(), "todo-browser-"));
 
 
 
-async function startService() {
-  const port = await freePort();
-  const child = spawn(bin, ["start"], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      LOCO_ENV: "development",
-      PORT: String(port),
-      BINDING: "127.0.0.1",
-      DATABASE_URL: `sqlite://${join(work, "docs.sqlite")}?mode=rwc`,
-      BETTER_AUTH_URL: "",
-      LOG_LEVEL: "warn",
-    },
-    stdio: "ignore",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i += 1) {
-    try {
-      if ((await fetch(`${url}/_ping`)).ok) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill("SIGKILL");
-  throw new Error("the service did not start");
+function startService() {
+  return startServiceAt({ bin, cwd: repo, database: join(work, "docs.sqlite") });
 }
 
 async function main() {

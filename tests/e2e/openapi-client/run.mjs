@@ -8,13 +8,13 @@
 //   TODO_API_BIN  the service binary (default: target/debug/todo_api-cli)
 //
 // Closes with "N passed, M failed". A missing tool is a failure, never a skip.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { check, finish, freePort } from "../harness.mjs";
+import { check, finish, startService as startServiceAt } from "../harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../../..");
@@ -35,35 +35,13 @@ const userId = "openapiClientUser000000000000000";
 
 let service;
 
-async function startService() {
-  const port = await freePort();
-  const child = spawn(bin, ["start"], {
+function startService() {
+  return startServiceAt({
+    bin,
     cwd: repo,
-    env: {
-      ...process.env,
-      LOCO_ENV: "development",
-      PORT: String(port),
-      BINDING: "127.0.0.1",
-      DATABASE_URL: `sqlite://${join(work, "openapi.sqlite")}?mode=rwc`,
-      BETTER_AUTH_URL: "",
-      BETTER_AUTH_SECRET: secret,
-      HS256_ISSUER: "",
-      HS256_AUDIENCE: "",
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
+    database: join(work, "openapi.sqlite"),
+    settings: { BETTER_AUTH_SECRET: secret, HS256_ISSUER: "", HS256_AUDIENCE: "" },
   });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300 && child.exitCode === null; i += 1) {
-    try {
-      if ((await fetch(`${url}/_ping`)).ok) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill("SIGKILL");
-  throw new Error(`the service did not start (exit code ${child.exitCode})`);
 }
 
 function stopService() {
