@@ -110,7 +110,7 @@ prepare_db todo_bench "$users"
 start_service todo_bench
 startup=$startup_ms
 declare -A result
-for scenario in list get create toggle mix; do
+for scenario in list list_tag get create toggle mix; do
   echo "== $scenario: $connections connections, ${seconds}s"
   result[$scenario]=$(run_wrk "$scenario" "$out/tokens.txt")
   echo "   ${result[$scenario]}"
@@ -129,11 +129,18 @@ echo "== list on $((scale_users * per_user)) tasks"
 result[list_scale]=$(run_wrk list "$out/tokens-scale.txt")
 echo "   ${result[list_scale]}"
 stop_service
+# How PostgreSQL runs the tag filter at this size (the list's own query,
+# as the service builds it for one user and one tag).
+psql "$pg/todo_bench_scale" -q -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+  SELECT * FROM tasks WHERE user_id = 'bench-user-00042'
+    AND id IN (SELECT task_id FROM task_tags WHERE user_id = 'bench-user-00042' AND name = 'work')
+  ORDER BY created_at DESC, id DESC LIMIT 101" >"$out/explain-tag.txt"
+echo "== the tag filter's plan on $((scale_users * per_user)) tasks: $out/explain-tag.txt"
 
 python3 - "$out/results.json" <<PY
 import json, sys
 r = {k: json.loads(v) for k, v in {
-    "list": '''${result[list]}''', "get": '''${result[get]}''', "create": '''${result[create]}''',
+    "list": '''${result[list]}''', "list_tag": '''${result[list_tag]}''', "get": '''${result[get]}''', "create": '''${result[create]}''',
     "toggle": '''${result[toggle]}''', "mix": '''${result[mix]}''', "list_1m": '''${result[list_scale]}''',
 }.items()}
 ceiling = {"list": float("${ceiling_list:-0}" or 0), "create": float("${ceiling_create:-0}" or 0)}
@@ -152,6 +159,7 @@ for name, row in r.items():
           f"{(f'{c:.0f}' if c else '-'):>12} {ratio:>7}")
 print(f"peak RSS {report['peak_rss_mb']} MB; start to first /_ping 200: {report['startup_ms']} ms; "
       f"list p50 on {report['scale_rows']} rows / on {report['rows']}: "
-      f"{r['list_1m']['p50_ms'] / r['list']['p50_ms']:.2f}x")
+      f"{r['list_1m']['p50_ms'] / r['list']['p50_ms']:.2f}x; "
+      f"list_tag / list throughput: {r['list_tag']['rps'] / r['list']['rps']:.2f}")
 print(f"written to {sys.argv[1]}")
 PY

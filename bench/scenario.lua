@@ -1,5 +1,6 @@
 -- wrk script: requests of many users, each with that user's own token.
--- SCENARIO (env): list | get | create | toggle | mix (80 % reads, 20 % writes)
+-- SCENARIO (env): list | list_tag | get | create | toggle | mix (80 % reads,
+-- 20 % writes)
 -- TOKENS (env): file of "user_id token" lines; PER_USER: tasks per user.
 local scenario = os.getenv("SCENARIO") or "list"
 local per_user = tonumber(os.getenv("PER_USER") or "50")
@@ -26,6 +27,8 @@ local function build(kind)
   local headers = { ["Authorization"] = "Bearer " .. token }
   if kind == "list" then
     return wrk.format("GET", "/api/" .. user .. "/tasks", headers)
+  elseif kind == "list_tag" then
+    return wrk.format("GET", "/api/" .. user .. "/tasks?tag=work", headers)
   elseif kind == "get" then
     return wrk.format("GET", "/api/" .. user .. "/tasks/" .. id, headers)
   elseif kind == "create" then

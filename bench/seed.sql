@@ -2,9 +2,12 @@
 -- Rows are what the service itself writes: lowercase ASCII titles, so
 -- search_text = lower(title); ids run user by user (user k owns ids
 -- k*per_user+1 .. (k+1)*per_user), which the load scripts rely on.
-TRUNCATE tasks RESTART IDENTITY;
+-- Tags as the service writes them: every 2nd task `home`, every 5th `work`
+-- (so `tag=work` lists 10 of a user's 50), in `task_tags` and joined in
+-- `tasks.tags`.
+TRUNCATE tasks RESTART IDENTITY CASCADE;
 INSERT INTO tasks (user_id, title, description, completed, priority, due_date,
-                   completed_at, created_at, updated_at, version, search_text)
+                   completed_at, created_at, updated_at, version, search_text, tags)
 SELECT 'bench-user-' || lpad(u::text, 5, '0'),
        'task ' || n || ' of user ' || u,
        CASE WHEN n % 2 = 0 THEN 'some details for task ' || n ELSE NULL END,
@@ -16,7 +19,11 @@ SELECT 'bench-user-' || lpad(u::text, 5, '0'),
        now() - ((:per_user - n) || ' minutes')::interval,
        1,
        lower('task ' || n || ' of user ' || u)
-         || CASE WHEN n % 2 = 0 THEN E'\n' || 'some details for task ' || n ELSE '' END
+         || CASE WHEN n % 2 = 0 THEN E'\n' || 'some details for task ' || n ELSE '' END,
+       concat_ws(E'\n', CASE WHEN n % 2 = 0 THEN 'home' END, CASE WHEN n % 5 = 0 THEN 'work' END)
 FROM generate_series(0, :users - 1) AS u, generate_series(1, :per_user) AS n
 ORDER BY u, n;
+INSERT INTO task_tags (task_id, user_id, name)
+SELECT id, user_id, unnest(string_to_array(tags, E'\n')) FROM tasks WHERE tags <> '';
 ANALYZE tasks;
+ANALYZE task_tags;

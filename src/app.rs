@@ -10,7 +10,7 @@ use loco_rs::{
     boot::{create_app, shutdown_signal, BootResult, ServeParams, StartMode},
     config::Config,
     controller::AppRoutes,
-    db::{self, truncate_table},
+    db::truncate_table,
     environment::Environment,
     task::Tasks,
     Error, Result,
@@ -21,8 +21,13 @@ use crate::{
     auth::Verifier,
     controllers, edge,
     models::{
-        _entities::{idempotency_keys as idempotency_entity, tasks as task_entity},
+        _entities::{
+            idempotency_keys as idempotency_entity, task_tags as task_tags_entity,
+            tasks as task_entity,
+        },
         schema,
+        task_input::NewTask,
+        tasks as task_model,
     },
     rate_limit::RateLimiter,
     settings::Settings,
@@ -150,6 +155,7 @@ impl Hooks for App {
         AppRoutes::empty()
             .add_route(controllers::health::routes())
             .add_route(controllers::tasks::routes())
+            .add_route(controllers::tags::routes())
             .add_route(controllers::docs::routes())
     }
 
@@ -176,17 +182,34 @@ impl Hooks for App {
     }
 
     async fn truncate(ctx: &AppContext) -> Result<()> {
+        truncate_table(&ctx.db, task_tags_entity::Entity).await?;
         truncate_table(&ctx.db, task_entity::Entity).await?;
         truncate_table(&ctx.db, idempotency_entity::Entity).await?;
         Ok(())
     }
 
+    /// `cargo loco db seed`: the demo tasks of `fixtures/tasks.json`,
+    /// written as API bodies and created through the same parse functions
+    /// and model call as `POST` (so a seed can never hold what the API would
+    /// refuse).
     async fn seed(ctx: &AppContext, base: &Path) -> Result<()> {
-        db::seed::<task_entity::ActiveModel>(
-            &ctx.db,
-            &base.join("tasks.yaml").display().to_string(),
-        )
-        .await?;
+        #[derive(serde::Deserialize)]
+        struct Seed {
+            user_id: String,
+            tasks: Vec<serde_json::Value>,
+        }
+        let path = base.join("tasks.json");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Error::Message(format!("{}: {e}", path.display())))?;
+        let seed: Seed = serde_json::from_str(&text)
+            .map_err(|e| Error::Message(format!("{}: {e}", path.display())))?;
+        for body in &seed.tasks {
+            let task = NewTask::from_json(Some(body))
+                .map_err(|e| Error::Message(format!("{}: {e}", path.display())))?;
+            task_model::Model::create_for_user(&ctx.db, &seed.user_id, task)
+                .await
+                .map_err(Error::wrap)?;
+        }
         Ok(())
     }
 }

@@ -51,6 +51,8 @@ pub enum ApiError {
     Forbidden,
     /// 404: no such task for this user (also another user's task).
     NotFound,
+    /// 404: none of the user's tasks carries this tag.
+    TagNotFound,
     /// 409: a request with the same idempotency key is still running, or a
     /// write kept losing races; worth retrying shortly.
     Conflict(String),
@@ -87,7 +89,7 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::TagNotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -116,6 +118,7 @@ impl ApiError {
             }
             Self::Forbidden => "the token's user does not match the user in the path".to_string(),
             Self::NotFound => "task not found".to_string(),
+            Self::TagNotFound => "no task of this user carries this tag".to_string(),
             Self::PayloadTooLarge => "the request body is too large".to_string(),
             Self::UnsupportedMediaType => {
                 "the request body must be JSON (Content-Type: application/json)".to_string()
@@ -229,10 +232,14 @@ fn is_unreachable(err: &RuntimeErr) -> bool {
             | Error::WorkerCrashed
             | Error::Protocol(_) => true,
             // SQLSTATE class 08 (connection exception) and 57 (operator
-            // intervention: the server is shutting down or starting up).
-            Error::Database(db) => db
-                .code()
-                .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+            // intervention: the server is shutting down or starting up);
+            // SQLite's busy and locked codes (another writer held the
+            // database past the busy timeout): worth a retry, not a 500.
+            Error::Database(db) => db.code().is_some_and(|code| {
+                code.starts_with("08")
+                    || code.starts_with("57")
+                    || matches!(code.as_ref(), "5" | "6" | "261" | "517")
+            }),
             _ => false,
         },
         RuntimeErr::Internal(_) => false,
@@ -388,6 +395,15 @@ pub struct InvalidQuery<'a>(pub Problem<'a>);
     content_type = "application/problem+json"
 )]
 pub struct TaskNotFound<'a>(pub Problem<'a>);
+
+/// A 404 for a route on one tag.
+#[derive(IntoResponses)]
+#[response(
+    status = 404,
+    description = "No task of this user carries the tag",
+    content_type = "application/problem+json"
+)]
+pub struct TagNotFound<'a>(pub Problem<'a>);
 
 /// A 412 for a write that honours `If-Match`.
 #[derive(IntoResponses)]

@@ -3,6 +3,7 @@
 pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_tasks;
 mod m20261128_000002_task_versions_search_idempotency;
+mod m20261201_000003_tags_recurrence_reminders;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_tasks::Migration),
             Box::new(m20261128_000002_task_versions_search_idempotency::Migration),
+            Box::new(m20261201_000003_tags_recurrence_reminders::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -17,11 +17,12 @@ use crate::{
         task_list::{Direction, SortKey, Status},
         tasks::Priority,
     },
-    views::tasks::TaskResponse,
+    views::{tags::TagResponse, tasks::TaskResponse},
 };
 
 use super::{
-    task_docs::{CreateTask, SetCompletion, UpdateTask},
+    tags,
+    task_docs::{CreateTask, RenameTag, SetCompletion, TagName, UpdateTask},
     tasks,
 };
 
@@ -62,13 +63,19 @@ impl Modify for Finish {
         tasks::patch,
         tasks::remove,
         tasks::complete,
+        tags::list,
+        tags::rename,
+        tags::remove,
     ),
     components(schemas(
-        TaskResponse, CreateTask, UpdateTask, SetCompletion, Problem, FieldError, Priority,
-        Status, SortKey, Direction,
+        TaskResponse, TagResponse, CreateTask, UpdateTask, SetCompletion, RenameTag, TagName,
+        Problem, FieldError, Priority, Status, SortKey, Direction,
     )),
     modifiers(&Finish),
-    tags((name = "tasks", description = "A user's tasks")),
+    tags(
+        (name = "tasks", description = "A user's tasks"),
+        (name = "tags", description = "A user's tags, across their tasks"),
+    ),
 )]
 pub struct ApiDoc;
 

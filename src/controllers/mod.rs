@@ -1,4 +1,5 @@
 pub mod docs;
 pub mod health;
+pub mod tags;
 pub mod task_docs;
 pub mod tasks;

@@ -33,6 +33,33 @@ pub struct TaskPath {
     pub id: i64,
 }
 
+/// `/api/{user_id}/tags/{name}`
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TagPath {
+    /// The token's `sub`; another value is a 403
+    pub user_id: String,
+    /// The tag, percent-encoded; compared after trimming and lower-casing
+    pub name: String,
+}
+
+/// A tag: trimmed and lower-cased, then 1 to 40 characters, no control
+/// characters.
+#[derive(ToSchema)]
+#[schema(
+    min_length = 1,
+    max_length = 40,
+    pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+    example = "home"
+)]
+pub struct TagName(pub String);
+
+/// The body of a tag rename.
+#[derive(ToSchema)]
+pub struct RenameTag {
+    pub name: TagName,
+}
+
 /// `If-Match` on a write.
 #[derive(IntoParams)]
 #[into_params(names("If-Match"), parameter_in = Header)]
@@ -79,6 +106,11 @@ pub struct ListQuery {
     /// Page size, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
+    /// Only tasks that carry every one of these tags (repeat the
+    /// parameter: `tag=work&tag=home`), compared after trimming and
+    /// lower-casing; at most 20.
+    #[param(value_type = Option<Vec<TagName>>, style = Form, explode, max_items = 20)]
+    pub tag: Option<Vec<String>>,
     /// Opaque; from the previous page's `Link: rel="next"`.
     pub cursor: Option<String>,
 }
@@ -109,6 +141,17 @@ pub struct CreateTask {
     /// UTC too).
     #[schema(format = DateTime, example = "2026-12-24T09:00:00Z")]
     pub due_date: Option<String>,
+    /// The task's tags; duplicates collapse. `null` or `[]`: none.
+    #[schema(max_items = 20)]
+    pub tags: Option<Vec<TagName>>,
+    /// An RFC 5545 RRULE value (`FREQ` of DAILY, WEEKLY, MONTHLY or
+    /// YEARLY; `INTERVAL`, `BYDAY`, `BYMONTHDAY`, `BYMONTH`, `COUNT`,
+    /// `UNTIL`), repeating from `due_date`, which it needs.
+    #[schema(max_length = 500, example = "FREQ=WEEKLY;BYDAY=MO,WE")]
+    pub recurrence: Option<String>,
+    /// When to remind: an RFC 3339 date-time.
+    #[schema(format = DateTime, example = "2026-12-24T08:30:00Z")]
+    pub remind_at: Option<String>,
 }
 
 /// The body of a `PUT` or `PATCH`: any subset of the writable fields.
@@ -134,9 +177,18 @@ pub struct UpdateTask {
     // Not `null`.
     #[schema(inline, nullable = false, required = false)]
     pub priority: Option<Priority>,
-    /// `null` clears it.
+    /// `null` clears it (refused while the task repeats).
     #[schema(format = DateTime)]
     pub due_date: Option<String>,
+    /// Replaces the whole set; `null` or `[]` clears it.
+    #[schema(max_items = 20)]
+    pub tags: Option<Vec<TagName>>,
+    /// As in `CreateTask`; `null` stops the repetition.
+    #[schema(max_length = 500)]
+    pub recurrence: Option<String>,
+    /// `null` clears it; a new value re-arms the reminder.
+    #[schema(format = DateTime)]
+    pub remind_at: Option<String>,
 }
 
 /// The optional body of `/complete`: absent (or `{}`) toggles, `completed`

@@ -5,7 +5,9 @@
 pub mod _entities;
 pub mod errors;
 pub mod idempotency_keys;
+pub mod recurrence;
 pub mod schema;
+pub mod tags;
 pub mod task_input;
 pub mod task_list;
 pub mod tasks;

@@ -13,6 +13,8 @@ use serde_json::{Map, Value};
 
 use super::{
     errors::{DomainError, FieldError},
+    recurrence::Recurrence,
+    tags::parse_tags,
     tasks::Priority,
 };
 
@@ -77,6 +79,20 @@ pub fn parse_due_date(raw: &str) -> Result<DateTime<Utc>, String> {
         .ok_or_else(|| MESSAGE.to_string())
 }
 
+/// A reminder time: an RFC 3339 date-time (any offset, stored in UTC, to
+/// the millisecond).
+///
+/// # Errors
+/// The message for the `remind_at` field.
+pub fn parse_remind_at(raw: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|at| {
+            let at = at.with_timezone(&Utc);
+            at.duration_trunc(TimeDelta::milliseconds(1)).unwrap_or(at)
+        })
+        .map_err(|_| "must be an RFC 3339 date-time (2026-12-01T08:30:00Z)".to_string())
+}
+
 /// A new task, every field checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTask {
@@ -85,6 +101,10 @@ pub struct NewTask {
     pub completed: bool,
     pub priority: Priority,
     pub due_date: Option<DateTime<Utc>>,
+    /// Normalised, sorted, without duplicates.
+    pub tags: Vec<String>,
+    pub recurrence: Option<Recurrence>,
+    pub remind_at: Option<DateTime<Utc>>,
 }
 
 /// A partial update: `None` leaves a field as it is; for the nullable
@@ -96,6 +116,10 @@ pub struct TaskChanges {
     pub completed: Option<bool>,
     pub priority: Option<Priority>,
     pub due_date: Option<Option<DateTime<Utc>>>,
+    /// The whole new set; `null` and `[]` clear it.
+    pub tags: Option<Vec<String>>,
+    pub recurrence: Option<Option<Recurrence>>,
+    pub remind_at: Option<Option<DateTime<Utc>>>,
 }
 
 /// Collects field errors while reading one JSON object.
@@ -169,6 +193,27 @@ impl<'a> Reader<'a> {
         })
     }
 
+    fn remind_at(&mut self, value: &Value) -> Option<DateTime<Utc>> {
+        self.string("remind_at", value, parse_remind_at)
+    }
+
+    fn recurrence(&mut self, value: &Value) -> Option<Recurrence> {
+        self.string("recurrence", value, Recurrence::parse)
+    }
+
+    fn tags(&mut self, value: &Value) -> Option<Vec<String>> {
+        let items: Option<Vec<&str>> = value
+            .as_array()
+            .and_then(|items| items.iter().map(Value::as_str).collect());
+        let Some(items) = items else {
+            self.fail("tags", "must be an array of strings");
+            return None;
+        };
+        parse_tags(items)
+            .map_err(|message| self.fail("tags", message))
+            .ok()
+    }
+
     fn completed(&mut self, value: &Value) -> Option<bool> {
         let flag = value.as_bool();
         if flag.is_none() {
@@ -236,13 +281,27 @@ impl NewTask {
         let description = reader.nullable("description", Reader::description);
         let completed = reader.required_or_absent("completed", Reader::completed);
         let priority = reader.required_or_absent("priority", Reader::priority);
-        let due_date = reader.nullable("due_date", Reader::due_date);
+        let due_date = reader.nullable("due_date", Reader::due_date).flatten();
+        let tags = reader.nullable("tags", Reader::tags).flatten();
+        let recurrence = reader.nullable("recurrence", Reader::recurrence).flatten();
+        let remind_at = reader.nullable("remind_at", Reader::remind_at).flatten();
+        // A repeating task needs its start; an invalid due_date is already
+        // reported as such.
+        let due_date_failed = reader.errors.iter().any(|e| e.field == "due_date");
+        if let (Some(recurrence), false) = (&recurrence, due_date_failed) {
+            if let Err(message) = recurrence.check_start(due_date) {
+                reader.fail("recurrence", message);
+            }
+        }
         let task = Self {
             title: title.unwrap_or_default(),
             description: description.flatten(),
             completed: completed.unwrap_or(false),
             priority: priority.unwrap_or_default(),
-            due_date: due_date.flatten(),
+            due_date,
+            tags: tags.unwrap_or_default(),
+            recurrence,
+            remind_at,
         };
         reader.finish(task)
     }
@@ -262,6 +321,11 @@ impl TaskChanges {
             completed: reader.required_or_absent("completed", Reader::completed),
             priority: reader.required_or_absent("priority", Reader::priority),
             due_date: reader.nullable("due_date", Reader::due_date),
+            tags: reader
+                .nullable("tags", Reader::tags)
+                .map(Option::unwrap_or_default),
+            recurrence: reader.nullable("recurrence", Reader::recurrence),
+            remind_at: reader.nullable("remind_at", Reader::remind_at),
         };
         reader.finish(changes)
     }
@@ -279,6 +343,27 @@ pub fn completion_from_json(body: Option<&Value>) -> Result<Option<bool>, Domain
     let mut reader = Reader::new(body)?;
     let completed = reader.required_or_absent("completed", Reader::completed);
     reader.finish(completed)
+}
+
+/// Reads the body of a tag rename, `{"name": "new name"}`; the name is
+/// checked as a tag by the rename itself.
+///
+/// # Errors
+/// `Invalid` when the body is not an object with a string `name`.
+pub fn tag_rename_from_json(body: Option<&Value>) -> Result<String, DomainError> {
+    let mut reader = Reader::new(body)?;
+    let name = match reader.member("name") {
+        Member::Absent => {
+            reader.fail("name", "is required");
+            None
+        }
+        Member::Null => {
+            reader.fail("name", "must not be null");
+            None
+        }
+        Member::Present(value) => reader.string("name", value, |text| Ok(text.to_string())),
+    };
+    reader.finish(name.unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -18,13 +18,15 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, SecondsFormat};
 use sea_orm::{
     entity::prelude::*,
-    sea_query::{LikeExpr, NullOrdering},
+    sea_query::{LikeExpr, NullOrdering, Query},
     Condition, Order, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
 use super::{
+    _entities::task_tags,
     errors::{DomainError, DomainResult, FieldError},
+    tags::{parse_tag, MAX_TAGS_PER_TASK},
     tasks::{Column, Entity, Model},
 };
 
@@ -210,6 +212,8 @@ pub struct TaskFilter {
     pub order: Option<Direction>,
     /// The search text, lowercased, or `None` for no search.
     pub search: Option<String>,
+    /// Tags every listed task carries (normalised, sorted, no duplicates).
+    pub tags: Vec<String>,
     pub limit: u64,
     pub after: Option<Cursor>,
 }
@@ -221,6 +225,7 @@ impl Default for TaskFilter {
             sort: SortKey::Created,
             order: None,
             search: None,
+            tags: Vec::new(),
             limit: DEFAULT_LIMIT,
             after: None,
         }
@@ -258,21 +263,28 @@ impl TaskFilter {
         self.order.unwrap_or_else(|| self.sort.default_direction())
     }
 
-    /// Identifies what a cursor is valid for: status, search, sort, order.
+    /// Identifies what a cursor is valid for: status, search, tags, sort,
+    /// order.
     #[must_use]
     pub fn fingerprint(&self) -> String {
-        let text = format!(
+        let mut text = format!(
             "{}\u{1f}{}\u{1f}{}\u{1f}{}",
             self.status.as_str(),
             self.sort.as_str(),
             self.direction().as_str(),
             self.search.as_deref().unwrap_or("")
         );
+        // Tags never hold a control character: the separator is unambiguous,
+        // and a filter without tags keeps the fingerprint it always had.
+        for tag in &self.tags {
+            text.push('\u{1f}');
+            text.push_str(tag);
+        }
         format!("{:016x}", fnv1a(&text))
     }
 
     /// Reads the query's `(name, value)` pairs; the first of a repeated
-    /// parameter wins.
+    /// parameter wins, except `tag`, which may repeat (every one applies).
     ///
     /// # Errors
     /// `Invalid` naming every parameter with an unknown or out-of-range
@@ -328,6 +340,30 @@ impl TaskFilter {
                 filter.search = Some(q.to_lowercase());
             }
         }
+        let tags: Vec<&str> = pairs
+            .iter()
+            .filter(|(key, _)| key == "tag")
+            .map(|(_, value)| value.as_str())
+            .collect();
+        if tags.len() > MAX_TAGS_PER_TASK {
+            errors.push(FieldError::new(
+                "tag",
+                format!("may be given at most {MAX_TAGS_PER_TASK} times"),
+            ));
+        } else {
+            match tags
+                .into_iter()
+                .map(parse_tag)
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(mut tags) => {
+                    tags.sort();
+                    tags.dedup();
+                    filter.tags = tags;
+                }
+                Err(message) => errors.push(FieldError::new("tag", message)),
+            }
+        }
         // The cursor is checked last: it must belong to this very filter.
         if let Some(text) = first("cursor").filter(|text| !text.is_empty()) {
             match Cursor::decode(text) {
@@ -341,7 +377,7 @@ impl TaskFilter {
                 Some(_) if !errors.is_empty() => {}
                 _ => errors.push(FieldError::new(
                     "cursor",
-                    "is not a cursor of this list (take it from the Link header of the previous page, with the same status, q, sort and order)",
+                    "is not a cursor of this list (take it from the Link header of the previous page, with the same status, q, tag, sort and order)",
                 )),
             }
         }
@@ -439,6 +475,18 @@ impl Model {
         if let Some(search) = &filter.search {
             matching = matching
                 .add(Column::SearchText.like(LikeExpr::new(contains_pattern(search)).escape('\\')));
+        }
+        for tag in &filter.tags {
+            matching = matching.add(
+                Column::Id.in_subquery(
+                    Query::select()
+                        .column(task_tags::Column::TaskId)
+                        .from(task_tags::Entity)
+                        .and_where(task_tags::Column::UserId.eq(owner_id))
+                        .and_where(task_tags::Column::Name.eq(tag.as_str()))
+                        .to_owned(),
+                ),
+            );
         }
         let mut page = matching.clone();
         if let Some(cursor) = &filter.after {

@@ -8,12 +8,15 @@
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{
     entity::prelude::*, sea_query::Expr, ActiveValue, IntoActiveModel, QueryOrder, QuerySelect,
+    TransactionSession, TransactionTrait,
 };
 use validator::{Validate, ValidationError};
 
 pub use super::_entities::tasks::{self, ActiveModel, Column, Entity, Model};
 use super::{
     errors::{DomainError, DomainResult},
+    recurrence::Recurrence,
+    tags,
     task_input::{parse_description, parse_title, NewTask, TaskChanges},
 };
 
@@ -99,6 +102,12 @@ fn valid_description(description: &str) -> Result<(), ValidationError> {
         .map_err(|message| ValidationError::new("description").with_message(message.into()))
 }
 
+fn valid_recurrence(rule: &str) -> Result<(), ValidationError> {
+    Recurrence::parse(rule)
+        .map(|_| ())
+        .map_err(|message| ValidationError::new("recurrence").with_message(message.into()))
+}
+
 fn valid_priority(rank: i16) -> Result<(), ValidationError> {
     if Priority::ALL.iter().any(|p| p.rank() == rank) {
         Ok(())
@@ -121,6 +130,8 @@ pub struct TaskValidator {
     pub description: Option<String>,
     #[validate(custom(function = "valid_priority"))]
     pub priority: i16,
+    #[validate(custom(function = "valid_recurrence"))]
+    pub recurrence: Option<String>,
 }
 
 impl loco_rs::validation::Validatable for ActiveModel {
@@ -130,6 +141,7 @@ impl loco_rs::validation::Validatable for ActiveModel {
             title: self.title.try_as_ref().cloned().unwrap_or_default(),
             description: self.description.try_as_ref().cloned().flatten(),
             priority: self.priority.try_as_ref().copied().unwrap_or(1),
+            recurrence: self.recurrence.try_as_ref().cloned().flatten(),
         })
     }
 }
@@ -180,6 +192,90 @@ pub fn search_text(title: &str, description: Option<&str>) -> String {
     text
 }
 
+/// A repeating task's rule must fit its due date (it needs one, and
+/// `UNTIL` not before it), checked on the row about to be written.
+/// `cleared_due_date`: the write itself removes the due date.
+fn check_series(row: &ActiveModel, cleared_due_date: bool) -> DomainResult<()> {
+    let Some(Some(rule)) = row.recurrence.try_as_ref() else {
+        return Ok(());
+    };
+    let due_date = row.due_date.try_as_ref().copied().flatten();
+    let recurrence =
+        Recurrence::parse(rule).map_err(|message| DomainError::invalid("recurrence", message))?;
+    match recurrence.check_start(due_date.map(|d| d.to_utc())) {
+        Ok(()) => Ok(()),
+        Err(_) if cleared_due_date => Err(DomainError::invalid(
+            "due_date",
+            "cannot be cleared while the task repeats (clear recurrence too)",
+        )),
+        Err(message) => Err(DomainError::invalid("recurrence", message)),
+    }
+}
+
+/// Creates the next occurrence of `task` if it is a completed repeating
+/// task without one, in the caller's transaction; returns its id.
+///
+/// The new task copies title, description, priority, tags and the rule
+/// (`COUNT` lowered by one), is due at the rule's next occurrence, and
+/// keeps `remind_at`'s distance before its due date. The completed task's
+/// `next_id` is claimed with a conditional update (`next_id IS NULL`): of
+/// two racing completions, the second finds it taken and takes its own
+/// occurrence back, so a task has at most one successor, ever.
+async fn spawn_successor<C: ConnectionTrait>(
+    db: &C,
+    task: &Model,
+    now: DateTimeWithTimeZone,
+) -> DomainResult<Option<i64>> {
+    if !task.completed || task.next_id.is_some() {
+        return Ok(None);
+    }
+    let (Some(rule), Some(due)) = (task.recurrence.as_deref(), task.due_date) else {
+        return Ok(None);
+    };
+    let Ok(recurrence) = Recurrence::parse(rule) else {
+        return Ok(None);
+    };
+    let due = due.to_utc();
+    let Some((next_due, next_rule)) = recurrence.next_after(due, now.date_naive()) else {
+        return Ok(None);
+    };
+    let successor = ActiveModel {
+        user_id: ActiveValue::Set(task.user_id.clone()),
+        title: ActiveValue::Set(task.title.clone()),
+        description: ActiveValue::Set(task.description.clone()),
+        completed: ActiveValue::Set(false),
+        priority: ActiveValue::Set(task.priority),
+        due_date: ActiveValue::Set(Some(to_stored(next_due))),
+        completed_at: ActiveValue::Set(None),
+        created_at: ActiveValue::Set(now),
+        updated_at: ActiveValue::Set(now),
+        version: ActiveValue::Set(1),
+        tags: ActiveValue::Set(task.tags.clone()),
+        recurrence: ActiveValue::Set(Some(next_rule.as_rule())),
+        next_id: ActiveValue::Set(None),
+        remind_at: ActiveValue::Set(
+            task.remind_at
+                .map(|remind| to_stored(next_due - (due - remind.to_utc()))),
+        ),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    tags::insert_rows(db, &task.user_id, successor.id, &task.tags()).await?;
+    let claimed = Entity::update_many()
+        .col_expr(Column::NextId, Expr::value(successor.id))
+        .filter(Column::UserId.eq(task.user_id.as_str()))
+        .filter(Column::Id.eq(task.id))
+        .filter(Column::NextId.is_null())
+        .exec(db)
+        .await?;
+    if claimed.rows_affected == 0 {
+        Entity::delete_by_id(successor.id).exec(db).await?;
+        return Ok(None);
+    }
+    Ok(Some(successor.id))
+}
+
 /// Fails with `PreconditionFailed` unless `precondition` (when given)
 /// holds for the task as it is.
 fn check(task: &Model, precondition: Option<&dyn Precondition>) -> DomainResult<()> {
@@ -225,11 +321,13 @@ impl Model {
             .ok_or(DomainError::NotFound)
     }
 
-    /// Creates a task for the owner.
+    /// Creates a task for the owner, with its tags, and its next
+    /// occurrence when it is created completed and repeating; one
+    /// transaction.
     ///
     /// # Errors
     /// `Invalid` from the backstop, or a database failure.
-    pub async fn create_for_user<C: ConnectionTrait>(
+    pub async fn create_for_user<C: ConnectionTrait + TransactionTrait>(
         db: &C,
         owner_id: &str,
         task: NewTask,
@@ -246,13 +344,31 @@ impl Model {
             created_at: ActiveValue::Set(now),
             updated_at: ActiveValue::Set(now),
             version: ActiveValue::Set(1),
+            tags: ActiveValue::Set(tags::joined(&task.tags)),
+            recurrence: ActiveValue::Set(task.recurrence.map(|r| r.as_rule())),
+            next_id: ActiveValue::Set(None),
+            remind_at: ActiveValue::Set(task.remind_at.map(to_stored)),
             ..Default::default()
         };
-        Ok(row.insert(db).await?)
+        // A task with nothing to write beside its row is one statement.
+        check_series(&row, false)?;
+        let spawns = task.completed && row.recurrence.try_as_ref().is_some_and(Option::is_some);
+        if task.tags.is_empty() && !spawns {
+            return Ok(row.insert(db).await?);
+        }
+        let txn = db.begin().await?;
+        let mut created = row.insert(&txn).await?;
+        tags::insert_rows(&txn, owner_id, created.id, &task.tags).await?;
+        if let Some(next) = spawn_successor(&txn, &created, now).await? {
+            created.next_id = Some(next);
+        }
+        txn.commit().await?;
+        Ok(created)
     }
 
     /// Applies a partial update to the owner's task; `updated_at` moves and
-    /// `version` grows.
+    /// `version` grows. Tags are replaced as a whole; a repeating task that
+    /// becomes complete gets its next occurrence; one transaction.
     ///
     /// The write only lands on the version that was read (compare and
     /// set), so a concurrent write in between is never overwritten
@@ -263,7 +379,7 @@ impl Model {
     /// # Errors
     /// `NotFound`; `PreconditionFailed`; `Invalid` from the backstop;
     /// `Conflict` when other writers won every attempt; a database failure.
-    pub async fn update_for_user<C: ConnectionTrait>(
+    pub async fn update_for_user<C: ConnectionTrait + TransactionTrait>(
         db: &C,
         owner_id: &str,
         id: i64,
@@ -271,24 +387,52 @@ impl Model {
         precondition: Option<&dyn Precondition>,
     ) -> DomainResult<Self> {
         const ATTEMPTS: usize = 5;
+        let cleared_due_date = changes.due_date == Some(None);
         for _ in 0..ATTEMPTS {
+            // Read outside the transaction, so that its first statement is
+            // the write (on SQLite, a transaction that reads first can only
+            // fail when another writer got in between).
             let task = Self::find_for_user(db, owner_id, id).await?;
             check(&task, precondition)?;
             let read_version = task.version;
-            let row = task.with_changes(changes.clone(), now());
+            let now = now();
+            let new_tags = changes.tags.clone();
+            let had_successor = task.next_id.is_some();
+            let row = task.with_changes(changes.clone(), now);
             let row = row.before_save(db, false).await?;
-            let updated = Entity::update_many()
+            check_series(&row, cleared_due_date)?;
+            let may_spawn = !had_successor
+                && row.completed.try_as_ref() == Some(&true)
+                && row.recurrence.try_as_ref().is_some_and(Option::is_some);
+            let update = Entity::update_many()
                 .set(row)
                 .filter(Column::UserId.eq(owner_id))
                 .filter(Column::Id.eq(id))
-                .filter(Column::Version.eq(read_version))
-                .exec_with_returning(db)
-                .await?;
-            if let Some(task) = updated.into_iter().next() {
-                return Ok(task);
+                .filter(Column::Version.eq(read_version));
+            // A change of the row alone is one statement; tags or a next
+            // occurrence make it a transaction.
+            if new_tags.is_none() && !may_spawn {
+                match update.exec_with_returning(db).await?.into_iter().next() {
+                    Some(task) => return Ok(task),
+                    None => continue,
+                }
             }
-            // Someone else wrote first; with a precondition that shows as
-            // a failed one on the next read, otherwise this tries again.
+            let txn = db.begin().await?;
+            let updated = update.exec_with_returning(&txn).await?;
+            let Some(mut task) = updated.into_iter().next() else {
+                // Someone else wrote first; with a precondition that shows
+                // as a failed one on the next read, otherwise this tries
+                // again.
+                continue;
+            };
+            if let Some(tags) = new_tags {
+                tags::replace_rows(&txn, owner_id, id, &tags).await?;
+            }
+            if let Some(next) = spawn_successor(&txn, &task, now).await? {
+                task.next_id = Some(next);
+            }
+            txn.commit().await?;
+            return Ok(task);
         }
         Err(DomainError::Conflict(
             "the task kept changing; try again".to_string(),
@@ -313,6 +457,15 @@ impl Model {
         if let Some(due_date) = changes.due_date {
             row.due_date = ActiveValue::Set(due_date.map(to_stored));
         }
+        if let Some(tags) = changes.tags {
+            row.tags = ActiveValue::Set(tags::joined(&tags));
+        }
+        if let Some(recurrence) = changes.recurrence {
+            row.recurrence = ActiveValue::Set(recurrence.map(|r| r.as_rule()));
+        }
+        if let Some(remind_at) = changes.remind_at {
+            row.remind_at = ActiveValue::Set(remind_at.map(to_stored));
+        }
         if let Some(completed) = changes.completed {
             row.completed = ActiveValue::Set(completed);
             row.completed_at = ActiveValue::Set(completed_at_after(
@@ -332,11 +485,13 @@ impl Model {
     /// One `UPDATE ... RETURNING` computes the new state from the row as it
     /// is in the database, so concurrent toggles cannot leave `completed`
     /// and `completed_at` disagreeing. With a `precondition`, the update
-    /// only lands on the version it was checked against.
+    /// only lands on the version it was checked against. A repeating task
+    /// that becomes complete gets its next occurrence in the same
+    /// transaction.
     ///
     /// # Errors
     /// `NotFound`; `PreconditionFailed`; a database failure.
-    pub async fn set_completion_for_user<C: ConnectionTrait>(
+    pub async fn set_completion_for_user<C: ConnectionTrait + TransactionTrait>(
         db: &C,
         owner_id: &str,
         id: i64,
@@ -380,13 +535,30 @@ impl Model {
         if let Some(version) = expected_version {
             update = update.filter(Column::Version.eq(version));
         }
-        let rows = update.exec_with_returning(db).await?;
-        match rows.into_iter().next() {
-            Some(task) => Ok(task),
-            // It existed a moment ago: it changed (or went) in between.
-            None if expected_version.is_some() => Err(DomainError::PreconditionFailed),
-            None => Err(DomainError::NotFound),
+        // A task that does not repeat: one statement. One that does (or
+        // none matched): the write again in a transaction, with the next
+        // occurrence.
+        let plain = update
+            .clone()
+            .filter(Column::Recurrence.is_null())
+            .exec_with_returning(db)
+            .await?;
+        if let Some(task) = plain.into_iter().next() {
+            return Ok(task);
         }
+        let txn = db.begin().await?;
+        let rows = update.exec_with_returning(&txn).await?;
+        let mut task = match rows.into_iter().next() {
+            Some(task) => task,
+            // It existed a moment ago: it changed (or went) in between.
+            None if expected_version.is_some() => return Err(DomainError::PreconditionFailed),
+            None => return Err(DomainError::NotFound),
+        };
+        if let Some(next) = spawn_successor(&txn, &task, now).await? {
+            task.next_id = Some(next);
+        }
+        txn.commit().await?;
+        Ok(task)
     }
 
     /// Deletes the owner's task (only the version the `precondition` was
@@ -484,6 +656,7 @@ mod tests {
             title: "Buy milk".into(),
             description: None,
             priority: 1,
+            recurrence: Some("FREQ=DAILY".into()),
         };
         assert!(ok.validate().is_ok());
         let cases = [

@@ -1,1 +1,2 @@
+pub mod tags;
 pub mod tasks;

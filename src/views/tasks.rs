@@ -35,6 +35,19 @@ pub struct TaskResponse {
     pub created_at: String,
     #[schema(format = DateTime, example = "2026-11-27T22:38:06.974Z")]
     pub updated_at: String,
+    /// Normalised (trimmed, lower case), sorted by code point; `[]` when
+    /// none.
+    #[schema(example = json!(["home", "work"]))]
+    pub tags: Vec<String>,
+    /// An RFC 5545 RRULE value repeating from `due_date`, or `null`.
+    #[schema(required = true, example = "FREQ=WEEKLY;BYDAY=MO,WE")]
+    pub recurrence: Option<String>,
+    /// The occurrence created when this task was completed, or `null`.
+    #[schema(required = true)]
+    pub next_id: Option<i64>,
+    /// When to remind, or `null`.
+    #[schema(format = DateTime, required = true, example = "2026-12-24T08:30:00.000Z")]
+    pub remind_at: Option<String>,
 }
 
 fn timestamp(at: &DateTimeWithTimeZone) -> String {
@@ -44,7 +57,11 @@ fn timestamp(at: &DateTimeWithTimeZone) -> String {
 
 impl From<Model> for TaskResponse {
     fn from(task: Model) -> Self {
+        let tags = task.tags();
         Self {
+            tags,
+            remind_at: task.remind_at.as_ref().map(timestamp),
+            next_id: task.next_id,
             id: task.id,
             priority: task.priority().as_str(),
             due_date: task.due_date.as_ref().map(timestamp),
@@ -55,6 +72,7 @@ impl From<Model> for TaskResponse {
             title: task.title,
             description: task.description,
             completed: task.completed,
+            recurrence: task.recurrence,
         }
     }
 }

@@ -74,6 +74,9 @@ async fn a_failed_create_leaves_the_key_unused() {
             completed: false,
             priority: tasks::Priority::Low,
             due_date: None,
+            tags: Vec::new(),
+            recurrence: None,
+            remind_at: None,
         };
         assert!(create_task_once(db, ALICE, "k", &hash, broken, answer)
             .await

@@ -3,4 +3,5 @@
 //! test (SQLite, or PostgreSQL in the PostgreSQL pass).
 
 mod idempotency_keys;
+mod tags;
 mod tasks;

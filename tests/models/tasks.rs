@@ -77,6 +77,9 @@ async fn the_backstop_refuses_what_skips_the_parser() {
             completed: false,
             priority: Priority::High,
             due_date: None,
+            tags: Vec::new(),
+            recurrence: None,
+            remind_at: None,
         };
         match Model::create_for_user(&ctx.db, ALICE, untrimmed).await {
             Err(DomainError::Invalid(errors)) => {

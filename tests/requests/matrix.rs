@@ -1,5 +1,6 @@
-//! The authorization matrix (OWASP API1/API2): every route, against every
-//! way a caller can be the wrong one, with the exact status each gets; and
+//! The authorization matrix (OWASP API1/API2): every route (tasks and tags)
+//! against every way a caller can be the wrong one, with the exact status
+//! each gets; and
 //! afterwards the other user's tasks are byte for byte what they were.
 
 use serde_json::{json, Value};
@@ -20,13 +21,32 @@ async fn tasks_of(server: &loco_rs::TestServer, user: &str) -> String {
         .text()
 }
 
+async fn tags_of(server: &loco_rs::TestServer, user: &str) -> String {
+    server
+        .get(&format!("/api/{user}/tags"))
+        .authorization_bearer(token(user))
+        .await
+        .text()
+}
+
 #[tokio::test]
 async fn every_route_against_every_wrong_caller() {
     with_app(|server, _ctx| async move {
-        let alices = crate::support::create_task(&server, ALICE, json!({"title": "alice's"})).await;
-        let bobs = crate::support::create_task(&server, BOB, json!({"title": "bob's"})).await;
+        let alices = crate::support::create_task(
+            &server,
+            ALICE,
+            json!({"title": "alice's", "tags": ["alices-tag"]}),
+        )
+        .await;
+        let bobs = crate::support::create_task(
+            &server,
+            BOB,
+            json!({"title": "bob's", "tags": ["bobs-tag"]}),
+        )
+        .await;
         let (a, b) = (alices["id"].clone(), bobs["id"].clone());
         let before = tasks_of(&server, BOB).await;
+        let bobs_tags = tags_of(&server, BOB).await;
         let expired = jws(
             &json!({"alg": "HS256"}),
             &json!({"sub": ALICE, "exp": crate::support::now() - 3600}),
@@ -50,6 +70,13 @@ async fn every_route_against_every_wrong_caller() {
             ),
             ("PATCH", "/api/{user}/tasks/{task}/complete", None),
             ("DELETE", "/api/{user}/tasks/{task}", None),
+            ("GET", "/api/{user}/tags", None),
+            (
+                "PATCH",
+                "/api/{user}/tags/{task}",
+                Some(json!({"name": "renamed"})),
+            ),
+            ("DELETE", "/api/{user}/tags/{task}", None),
         ];
         let situations: Vec<Situation> = vec![
             (
@@ -87,9 +114,15 @@ async fn every_route_against_every_wrong_caller() {
                 if expected == 0 {
                     continue; // a collection route has no foreign task
                 }
-                let path = template
-                    .replace("{user}", user)
-                    .replace("{task}", &task.to_string());
+                // On a tag route, `{task}` is the tag of that task's owner.
+                let target = if !template.contains("/tags/") {
+                    task.to_string()
+                } else if **task == a {
+                    "alices-tag".to_string()
+                } else {
+                    "bobs-tag".to_string()
+                };
+                let path = template.replace("{user}", user).replace("{task}", &target);
                 let method = axum::http::Method::from_bytes(method.as_bytes()).unwrap();
                 let mut request = server.method(method.clone(), &path);
                 if let Some(bearer) = bearer {
@@ -108,9 +141,10 @@ async fn every_route_against_every_wrong_caller() {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 33);
-        // Bob's tasks are byte for byte unchanged; Alice's task too.
+        assert_eq!(checked, 47);
+        // Bob's tasks and tags are byte for byte unchanged; Alice's task too.
         assert_eq!(tasks_of(&server, BOB).await, before);
+        assert_eq!(tags_of(&server, BOB).await, bobs_tags);
         let mine = server
             .get(&format!("/api/{ALICE}/tasks/{a}"))
             .authorization_bearer(token(ALICE))

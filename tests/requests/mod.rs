@@ -8,6 +8,8 @@ mod list;
 mod matrix;
 mod openapi;
 mod pages;
+mod recurrence;
+mod tags;
 mod tasks;
 mod tokens;
 mod validation;

@@ -56,7 +56,7 @@ async fn the_document_is_public_and_lists_every_route() {
 /// states are the model's own.
 #[tokio::test]
 async fn operation_ids_are_unique_and_limits_are_the_models() {
-    use todo_api::models::{task_input, task_list};
+    use todo_api::models::{recurrence, tags, task_input, task_list};
     with_app(|server, _ctx| async move {
         let doc: Value = server.get("/api/openapi.json").await.json();
         let mut ids = Vec::new();
@@ -86,7 +86,18 @@ async fn operation_ids_are_unique_and_limits_are_the_models() {
                 task_input::DESCRIPTION_MAX_CHARS,
                 "{body}.description"
             );
+            assert_eq!(
+                properties["tags"]["maxItems"],
+                tags::MAX_TAGS_PER_TASK,
+                "{body}.tags"
+            );
+            assert_eq!(
+                properties["recurrence"]["maxLength"],
+                recurrence::MAX_RULE_CHARS,
+                "{body}.recurrence"
+            );
         }
+        assert_eq!(schemas["TagName"]["maxLength"], tags::TAG_MAX_CHARS);
         let list = &doc["paths"]["/api/{user_id}/tasks"]["get"]["parameters"];
         let param = |name: &str| {
             list.as_array()
@@ -245,12 +256,27 @@ async fn snapshot_bodies_validate_against_the_document() {
             if name.contains("__health__") {
                 continue;
             }
-            // Every error shares one schema; task bodies are tasks or lists.
+            // Every error shares one schema; other bodies are a task, a
+            // tag, or a list of either.
+            let tag_shaped = |v: &Value| v.get("name").is_some() && v.get("title").is_none();
             let schema = if snapshot["content_type"] == "application/problem+json" {
                 let (media, schema) =
                     response_schema(&doc, "get", "/api/{user_id}/tasks/{id}", 404).expect("404");
                 assert_eq!(media, "application/problem+json");
                 schema.clone()
+            } else if body
+                .as_array()
+                .is_some_and(|items| items.iter().any(tag_shaped))
+            {
+                response_schema(&doc, "get", "/api/{user_id}/tags", 200)
+                    .expect("tags")
+                    .1
+                    .clone()
+            } else if tag_shaped(body) {
+                response_schema(&doc, "patch", "/api/{user_id}/tags/{name}", 200)
+                    .expect("a tag")
+                    .1
+                    .clone()
             } else if body.is_array() {
                 response_schema(&doc, "get", "/api/{user_id}/tasks", 200)
                     .expect("list")

@@ -21,6 +21,13 @@ pub struct Model {
     pub version: i32,
     #[sea_orm(column_type = "Text")]
     pub search_text: String,
+    /// The tags, normalised and sorted, joined by `\n` (see `models::tags`).
+    #[sea_orm(column_type = "Text")]
+    pub tags: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub recurrence: Option<String>,
+    pub next_id: Option<i64>,
+    pub remind_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
