@@ -19,11 +19,11 @@ use migration::Migrator;
 
 use crate::{
     auth::Verifier,
-    controllers, edge,
+    background, controllers, edge,
     models::{
         _entities::{
-            idempotency_keys as idempotency_entity, task_tags as task_tags_entity,
-            tasks as task_entity,
+            event_heads as event_heads_entity, idempotency_keys as idempotency_entity,
+            task_events as task_events_entity, task_tags as task_tags_entity, tasks as task_entity,
         },
         schema,
         task_input::NewTask,
@@ -31,7 +31,9 @@ use crate::{
     },
     rate_limit::RateLimiter,
     settings::Settings,
-    startup_checks, tasks,
+    startup_checks,
+    streams::{Shutdown, StreamSlots},
+    tasks,
 };
 
 pub struct App;
@@ -91,6 +93,10 @@ impl Hooks for App {
         if let Some(limiter) = RateLimiter::from_settings(settings.rate_limit) {
             ctx.shared_store.insert(Arc::new(limiter));
         }
+        ctx.shared_store.insert(Arc::new(StreamSlots::new(
+            settings.events.max_streams_per_user,
+        )));
+        ctx.shared_store.insert(Shutdown::new());
         ctx.shared_store.insert(settings);
         Ok(ctx)
     }
@@ -121,10 +127,18 @@ impl Hooks for App {
     /// exits once they have, or when `shutdown_grace_seconds` is over
     /// (a request cut off then has its transaction rolled back).
     async fn serve(app: AxumRouter, ctx: &AppContext, params: &ServeParams) -> Result<()> {
-        let grace = Duration::from_secs(Settings::of(ctx)?.limits.shutdown_grace_seconds);
+        let settings = Settings::of(ctx)?;
+        let grace = Duration::from_secs(settings.limits.shutdown_grace_seconds);
         let listener =
             tokio::net::TcpListener::bind(format!("{}:{}", params.binding, params.port)).await?;
-        let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+        // The shared signal: open streams and the background parts end on it.
+        let shutdown = ctx
+            .shared_store
+            .get::<Shutdown>()
+            .ok_or_else(|| Error::Message("the shutdown signal was not set up".into()))?;
+        let mut stopping = shutdown.subscribe();
+        background::start(ctx, &settings, &stopping);
+        let stopping_tx = shutdown.clone();
         let shutdown_ctx = ctx.clone();
         let server = axum::serve(
             listener,
@@ -136,7 +150,7 @@ impl Hooks for App {
                 grace_seconds = grace.as_secs(),
                 "shutting down: finishing requests in flight"
             );
-            let _ = stopping_tx.send(true);
+            stopping_tx.begin();
             Self::on_shutdown(&shutdown_ctx).await;
         });
         tokio::select! {
@@ -156,6 +170,7 @@ impl Hooks for App {
             .add_route(controllers::health::routes())
             .add_route(controllers::tasks::routes())
             .add_route(controllers::tags::routes())
+            .add_route(controllers::events::routes())
             .add_route(controllers::docs::routes())
     }
 
@@ -177,11 +192,14 @@ impl Hooks for App {
     fn register_tasks(tasks: &mut Tasks) {
         // tasks-inject (do not remove)
         tasks.register(tasks::dev_token::DevToken);
+        tasks.register(tasks::purge_events::PurgeEvents);
         tasks.register(tasks::purge_idempotency_keys::PurgeIdempotencyKeys);
         tasks.register(tasks::task_counts::TaskCounts);
     }
 
     async fn truncate(ctx: &AppContext) -> Result<()> {
+        truncate_table(&ctx.db, task_events_entity::Entity).await?;
+        truncate_table(&ctx.db, event_heads_entity::Entity).await?;
         truncate_table(&ctx.db, task_tags_entity::Entity).await?;
         truncate_table(&ctx.db, task_entity::Entity).await?;
         truncate_table(&ctx.db, idempotency_entity::Entity).await?;

@@ -56,12 +56,17 @@ pub enum ApiError {
     /// 409: a request with the same idempotency key is still running, or a
     /// write kept losing races; worth retrying shortly.
     Conflict(String),
+    /// 410: the feed position is older than the events kept; `head` is the
+    /// user's latest event id.
+    Gone { head: i64 },
     /// 412: `If-Match` names a version the task no longer has.
     PreconditionFailed,
     /// 413: the body is larger than the configured limit.
     PayloadTooLarge,
     /// 429: the user's rate limit; retry after this many seconds.
     TooManyRequests(u64),
+    /// 429: the user holds the most open streams allowed (this many).
+    TooManyStreams(usize),
     /// 431: the request headers are larger than the limit.
     HeadersTooLarge,
     /// 415: a body that is not `application/json`.
@@ -91,10 +96,11 @@ impl ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound | Self::TagNotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone { .. } => StatusCode::GONE,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests(_) | Self::TooManyStreams(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -133,6 +139,13 @@ impl ApiError {
                 format!("too many requests for this user; retry in {seconds} s")
             }
             Self::HeadersTooLarge => "the request headers are too large".to_string(),
+            Self::Gone { .. } => {
+                "these events are no longer kept: reload the list, then follow from X-Last-Event-Id"
+                    .to_string()
+            }
+            Self::TooManyStreams(max) => {
+                format!("this user already has {max} open streams; close one first")
+            }
         }
     }
 }
@@ -195,12 +208,19 @@ impl IntoResponse for ApiError {
             Self::Unavailable(_) => Some(5),
             Self::Conflict(_) => Some(1),
             Self::TooManyRequests(seconds) => Some(*seconds),
+            Self::TooManyStreams(_) => Some(5),
             _ => None,
         };
         if let Some(seconds) = retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Self::Gone { head } = &self {
+            response.headers_mut().insert(
+                axum::http::HeaderName::from_static("x-last-event-id"),
+                HeaderValue::from(*head),
+            );
         }
         if let Self::Unauthorized(kind) = &self {
             // RFC 6750 section 3: no error attribute when no credentials were
@@ -404,6 +424,24 @@ pub struct TaskNotFound<'a>(pub Problem<'a>);
     content_type = "application/problem+json"
 )]
 pub struct TagNotFound<'a>(pub Problem<'a>);
+
+/// A 409 for a compare-and-set write that kept losing to other writers.
+#[derive(IntoResponses)]
+#[response(
+    status = 409,
+    description = "Other writes kept changing the task; retry (`Retry-After`)",
+    content_type = "application/problem+json"
+)]
+pub struct KeptChanging<'a>(pub Problem<'a>);
+
+/// A 410 for a feed position older than the events kept.
+#[derive(IntoResponses)]
+#[response(
+    status = 410,
+    description = "`after` (or `Last-Event-ID`) is older than the events kept: reload the list, then follow from `X-Last-Event-Id`",
+    content_type = "application/problem+json"
+)]
+pub struct FeedGone<'a>(pub Problem<'a>);
 
 /// A 412 for a write that honours `If-Match`.
 #[derive(IntoResponses)]

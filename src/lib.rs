@@ -1,5 +1,6 @@
 pub mod app;
 pub mod auth;
+pub mod background;
 pub mod controllers;
 pub mod edge;
 pub mod errors;
@@ -8,5 +9,6 @@ pub mod models;
 pub mod rate_limit;
 pub mod settings;
 pub mod startup_checks;
+pub mod streams;
 pub mod tasks;
 pub mod views;

@@ -25,6 +25,55 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub rate_limit: crate::rate_limit::RateLimitSettings,
     pub limits: Limits,
+    pub events: EventSettings,
+    pub reminders: ReminderSettings,
+}
+
+/// The change feed and its streams.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default)]
+pub struct EventSettings {
+    /// How long events are kept (`purge_events` deletes older ones).
+    pub retention_days: u32,
+    /// Open streams one user may hold per instance; one more is a 429.
+    pub max_streams_per_user: usize,
+    /// A comment line at least this often keeps proxies from closing a
+    /// quiet stream.
+    pub keep_alive_seconds: u64,
+    /// On PostgreSQL, `LISTEN` for the commits of other instances.
+    pub listen: bool,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        Self {
+            retention_days: 7,
+            max_streams_per_user: 10,
+            keep_alive_seconds: 15,
+            listen: true,
+        }
+    }
+}
+
+/// The reminder scheduler of the server process.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default)]
+pub struct ReminderSettings {
+    pub enabled: bool,
+    /// How often due reminders are looked for.
+    pub poll_ms: u64,
+    /// Most reminders fired in one transaction.
+    pub batch: u32,
+}
+
+impl Default for ReminderSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            poll_ms: 1000,
+            batch: 500,
+        }
+    }
 }
 
 impl Settings {

@@ -10,4 +10,5 @@ mod secrets;
 mod shutdown;
 mod slow_client;
 mod startup;
+mod streams;
 mod support;

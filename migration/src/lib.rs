@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_tasks;
 mod m20261128_000002_task_versions_search_idempotency;
 mod m20261201_000003_tags_recurrence_reminders;
+mod m20261202_000004_events_reminders;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_tasks::Migration),
             Box::new(m20261128_000002_task_versions_search_idempotency::Migration),
             Box::new(m20261201_000003_tags_recurrence_reminders::Migration),
+            Box::new(m20261202_000004_events_reminders::Migration),
             // inject-above (do not remove this comment)
         ]
     }

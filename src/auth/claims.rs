@@ -38,6 +38,12 @@ fn numeric_date(claims: &Value, name: &str) -> Result<Option<i64>, String> {
     }
 }
 
+/// The `exp` of claims that passed [`ClaimRules::check`].
+#[must_use]
+pub fn expiry(claims: &Value) -> Option<i64> {
+    numeric_date(claims, "exp").ok().flatten()
+}
+
 impl ClaimRules {
     /// Checks the claims at time `now` and returns the `sub`.
     ///

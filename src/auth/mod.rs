@@ -71,6 +71,9 @@ impl AsymmetricAlg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedUser {
     pub user_id: String,
+    /// The token's `exp` (seconds since the epoch): a stream held with it
+    /// ends then.
+    pub expires_at: i64,
 }
 
 /// The protected header fields this service reads.
@@ -218,7 +221,12 @@ impl Verifier {
         let user_id = rules
             .check(&claims, claims::now())
             .map_err(ApiError::invalid_token)?;
-        Ok(VerifiedUser { user_id })
+        // `check` has made sure `exp` is there and a number.
+        let expires_at = claims::expiry(&claims).unwrap_or(0);
+        Ok(VerifiedUser {
+            user_id,
+            expires_at,
+        })
     }
 }
 

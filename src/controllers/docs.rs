@@ -17,11 +17,11 @@ use crate::{
         task_list::{Direction, SortKey, Status},
         tasks::Priority,
     },
-    views::{tags::TagResponse, tasks::TaskResponse},
+    views::{events::EventResponse, tags::TagResponse, tasks::TaskResponse},
 };
 
 use super::{
-    tags,
+    events, tags,
     task_docs::{CreateTask, RenameTag, SetCompletion, TagName, UpdateTask},
     tasks,
 };
@@ -66,15 +66,17 @@ impl Modify for Finish {
         tags::list,
         tags::rename,
         tags::remove,
+        events::feed,
     ),
     components(schemas(
-        TaskResponse, TagResponse, CreateTask, UpdateTask, SetCompletion, RenameTag, TagName,
+        TaskResponse, TagResponse, EventResponse, CreateTask, UpdateTask, SetCompletion, RenameTag, TagName,
         Problem, FieldError, Priority, Status, SortKey, Direction,
     )),
     modifiers(&Finish),
     tags(
         (name = "tasks", description = "A user's tasks"),
         (name = "tags", description = "A user's tags, across their tasks"),
+        (name = "events", description = "The change feed of a user's tasks, and its live stream"),
     ),
 )]
 pub struct ApiDoc;

@@ -1,4 +1,5 @@
 pub mod docs;
+pub mod events;
 pub mod health;
 pub mod tags;
 pub mod task_docs;

@@ -60,6 +60,29 @@ pub struct RenameTag {
     pub name: TagName,
 }
 
+/// The feed's query parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedQueryDocs {
+    /// The last event id the client has (default 0: from the first kept).
+    /// A stream without it (and without `Last-Event-ID`) starts from now.
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+    /// Events per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u64>,
+}
+
+/// `Last-Event-ID` when a stream resumes.
+#[derive(IntoParams)]
+#[into_params(names("Last-Event-ID"), parameter_in = Header)]
+pub struct LastEventId(
+    /// The stream resumes after this event (browsers send it when they
+    /// reconnect); it wins over `after`
+    #[param(nullable = false, pattern = r"^[0-9]{1,18}$")]
+    pub Option<String>,
+);
+
 /// `If-Match` on a write.
 #[derive(IntoParams)]
 #[into_params(names("If-Match"), parameter_in = Header)]
@@ -155,8 +178,9 @@ pub struct CreateTask {
 }
 
 /// The body of a `PUT` or `PATCH`: any subset of the writable fields.
-/// Absent fields stay as they are; `null` clears `description` and
-/// `due_date` and is refused for the others.
+/// Absent fields stay as they are; `null` clears `description`,
+/// `due_date`, `tags`, `recurrence` and `remind_at`, and is refused for
+/// `title`, `completed` and `priority`.
 #[derive(ToSchema)]
 pub struct UpdateTask {
     /// As in `CreateTask`; not `null`.

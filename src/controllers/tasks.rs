@@ -20,7 +20,9 @@ use super::task_docs::{
     UpdateTask, UserPath,
 };
 use crate::{
-    errors::{ApiError, BodyErrors, CommonErrors, InvalidQuery, TaskChanged, TaskNotFound},
+    errors::{
+        ApiError, BodyErrors, CommonErrors, InvalidQuery, KeptChanging, TaskChanged, TaskNotFound,
+    },
     extractors::{auth::AuthUser, db::Db, json_body::JsonBody, preconditions::Preconditions},
     models::{
         idempotency_keys::{self, IdempotentCreate, StoredResponse},
@@ -194,7 +196,7 @@ pub async fn create(
     match idempotency_keys::create_task_once(&db, &auth.owner_id, &key, &hash, new_task, answer)
         .await?
     {
-        IdempotentCreate::Created(task) => Ok(created(&uri, task)),
+        IdempotentCreate::Created(task) => Ok(created(&uri, *task)),
         IdempotentCreate::Replay(stored) => Ok(replay(stored)),
         IdempotentCreate::InProgress => Err(ApiError::Conflict(
             "a request with this Idempotency-Key is still being processed".to_string(),
@@ -268,7 +270,7 @@ async fn update(
     responses(
         (status = 200, description = "The updated task", body = TaskResponse,
          headers(("ETag" = String, description = "Version of the task, for `If-Match` / `If-None-Match`"))),
-        TaskNotFound, TaskChanged, BodyErrors, CommonErrors,
+        TaskNotFound, TaskChanged, KeptChanging, BodyErrors, CommonErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -291,7 +293,7 @@ pub async fn put(
     responses(
         (status = 200, description = "The updated task", body = TaskResponse,
          headers(("ETag" = String, description = "Version of the task, for `If-Match` / `If-None-Match`"))),
-        TaskNotFound, TaskChanged, BodyErrors, CommonErrors,
+        TaskNotFound, TaskChanged, KeptChanging, BodyErrors, CommonErrors,
     ),
     security(("bearer" = [])),
 )]

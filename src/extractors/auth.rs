@@ -25,6 +25,8 @@ use crate::{
 pub struct AuthUser {
     /// The token's `sub`, equal byte for byte to the path's `{user_id}`.
     pub owner_id: String,
+    /// The token's `exp`, seconds since the epoch.
+    pub expires_at: i64,
 }
 
 /// The token of an `Authorization: Bearer <token>` header. The scheme is
@@ -88,6 +90,7 @@ impl FromRequestParts<AppContext> for AuthUser {
         }
         Ok(Self {
             owner_id: user.user_id,
+            expires_at: user.expires_at,
         })
     }
 }

@@ -17,7 +17,7 @@ use sea_orm::{entity::prelude::*, ActiveValue, IntoActiveModel, SqlErr, Transact
 use sha2::{Digest, Sha256};
 
 pub use super::_entities::idempotency_keys::{self, ActiveModel, Column, Entity, Model};
-use super::{errors::DomainResult, task_input::NewTask, tasks};
+use super::{errors::DomainResult, events, task_input::NewTask, tasks};
 
 /// How long a key and its answer are kept.
 pub const KEY_LIFETIME: TimeDelta = TimeDelta::hours(24);
@@ -44,7 +44,7 @@ pub struct StoredResponse {
 #[derive(Debug)]
 pub enum IdempotentCreate {
     /// The key was new: the task was created and the answer stored.
-    Created(tasks::Model),
+    Created(Box<tasks::Model>),
     /// A first request with this key and body already succeeded: its answer.
     Replay(StoredResponse),
     /// A first request with this key is still running.
@@ -149,6 +149,8 @@ pub async fn create_task_once(
         let created = tasks::Model::create_for_user(&txn, owner_id, task).await?;
         claim.clone().complete(&txn, &answer(&created)).await?;
         txn.commit().await?;
+        // The create's own wake-up came before this outer commit.
+        events::committed(owner_id);
         Ok(created)
     }
     .await;
@@ -157,7 +159,7 @@ pub async fn create_task_once(
             tracing::warn!(error = %release, "could not release an idempotency key");
         }
     }
-    outcome.map(IdempotentCreate::Created)
+    outcome.map(|task| IdempotentCreate::Created(Box::new(task)))
 }
 
 impl Model {

@@ -4,8 +4,10 @@
 
 pub mod _entities;
 pub mod errors;
+pub mod events;
 pub mod idempotency_keys;
 pub mod recurrence;
+pub mod reminders;
 pub mod schema;
 pub mod tags;
 pub mod task_input;

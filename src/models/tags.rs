@@ -19,6 +19,7 @@ use sea_orm::{
 use super::{
     _entities::task_tags,
     errors::{DomainError, DomainResult},
+    events::{self, EventKind},
     tasks::{self, Column},
 };
 
@@ -228,14 +229,17 @@ async fn refresh_tasks<C: ConnectionTrait>(
             .await?;
         let mut names = names;
         names.sort();
-        tasks::Entity::update_many()
+        let updated = tasks::Entity::update_many()
             .col_expr(Column::Tags, Expr::value(joined(&names)))
             .col_expr(Column::UpdatedAt, Expr::value(now))
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .filter(Column::UserId.eq(owner_id))
             .filter(Column::Id.eq(*id))
-            .exec(db)
+            .exec_with_returning(db)
             .await?;
+        for task in &updated {
+            events::append(db, owner_id, EventKind::Updated, task.id, Some(task)).await?;
+        }
     }
     Ok(())
 }
@@ -280,6 +284,7 @@ pub async fn rename_for_user<C: ConnectionTrait + TransactionTrait>(
         .await?
         .ok_or(DomainError::NotFound)?;
     txn.commit().await?;
+    events::committed(owner_id);
     Ok(renamed)
 }
 
@@ -306,6 +311,7 @@ pub async fn delete_for_user<C: ConnectionTrait + TransactionTrait>(
         .await?;
     refresh_tasks(&txn, owner_id, &ids).await?;
     txn.commit().await?;
+    events::committed(owner_id);
     Ok(())
 }
 

@@ -15,6 +15,7 @@ use validator::{Validate, ValidationError};
 pub use super::_entities::tasks::{self, ActiveModel, Column, Entity, Model};
 use super::{
     errors::{DomainError, DomainResult},
+    events::{self, EventKind},
     recurrence::Recurrence,
     tags,
     task_input::{parse_description, parse_title, NewTask, TaskChanges},
@@ -213,7 +214,7 @@ fn check_series(row: &ActiveModel, cleared_due_date: bool) -> DomainResult<()> {
 }
 
 /// Creates the next occurrence of `task` if it is a completed repeating
-/// task without one, in the caller's transaction; returns its id.
+/// task without one, in the caller's transaction; returns it.
 ///
 /// The new task copies title, description, priority, tags and the rule
 /// (`COUNT` lowered by one), is due at the rule's next occurrence, and
@@ -225,7 +226,7 @@ async fn spawn_successor<C: ConnectionTrait>(
     db: &C,
     task: &Model,
     now: DateTimeWithTimeZone,
-) -> DomainResult<Option<i64>> {
+) -> DomainResult<Option<Model>> {
     if !task.completed || task.next_id.is_some() {
         return Ok(None);
     }
@@ -273,7 +274,22 @@ async fn spawn_successor<C: ConnectionTrait>(
         Entity::delete_by_id(successor.id).exec(db).await?;
         return Ok(None);
     }
-    Ok(Some(successor.id))
+    Ok(Some(successor))
+}
+
+/// Records a write in the feed, in its transaction: the task's event, and
+/// the creation of its next occurrence when it got one.
+async fn record<C: ConnectionTrait>(
+    db: &C,
+    kind: EventKind,
+    task: &Model,
+    successor: Option<&Model>,
+) -> DomainResult<()> {
+    events::append(db, &task.user_id, kind, task.id, Some(task)).await?;
+    if let Some(next) = successor {
+        events::append(db, &next.user_id, EventKind::Created, next.id, Some(next)).await?;
+    }
+    Ok(())
 }
 
 /// Fails with `PreconditionFailed` unless `precondition` (when given)
@@ -350,19 +366,17 @@ impl Model {
             remind_at: ActiveValue::Set(task.remind_at.map(to_stored)),
             ..Default::default()
         };
-        // A task with nothing to write beside its row is one statement.
         check_series(&row, false)?;
-        let spawns = task.completed && row.recurrence.try_as_ref().is_some_and(Option::is_some);
-        if task.tags.is_empty() && !spawns {
-            return Ok(row.insert(db).await?);
-        }
         let txn = db.begin().await?;
         let mut created = row.insert(&txn).await?;
         tags::insert_rows(&txn, owner_id, created.id, &task.tags).await?;
-        if let Some(next) = spawn_successor(&txn, &created, now).await? {
-            created.next_id = Some(next);
+        let successor = spawn_successor(&txn, &created, now).await?;
+        if let Some(next) = &successor {
+            created.next_id = Some(next.id);
         }
+        record(&txn, EventKind::Created, &created, successor.as_ref()).await?;
         txn.commit().await?;
+        events::committed(owner_id);
         Ok(created)
     }
 
@@ -401,22 +415,11 @@ impl Model {
             let row = task.with_changes(changes.clone(), now);
             let row = row.before_save(db, false).await?;
             check_series(&row, cleared_due_date)?;
-            let may_spawn = !had_successor
-                && row.completed.try_as_ref() == Some(&true)
-                && row.recurrence.try_as_ref().is_some_and(Option::is_some);
             let update = Entity::update_many()
                 .set(row)
                 .filter(Column::UserId.eq(owner_id))
                 .filter(Column::Id.eq(id))
                 .filter(Column::Version.eq(read_version));
-            // A change of the row alone is one statement; tags or a next
-            // occurrence make it a transaction.
-            if new_tags.is_none() && !may_spawn {
-                match update.exec_with_returning(db).await?.into_iter().next() {
-                    Some(task) => return Ok(task),
-                    None => continue,
-                }
-            }
             let txn = db.begin().await?;
             let updated = update.exec_with_returning(&txn).await?;
             let Some(mut task) = updated.into_iter().next() else {
@@ -428,10 +431,17 @@ impl Model {
             if let Some(tags) = new_tags {
                 tags::replace_rows(&txn, owner_id, id, &tags).await?;
             }
-            if let Some(next) = spawn_successor(&txn, &task, now).await? {
-                task.next_id = Some(next);
+            let successor = if had_successor {
+                None
+            } else {
+                spawn_successor(&txn, &task, now).await?
+            };
+            if let Some(next) = &successor {
+                task.next_id = Some(next.id);
             }
+            record(&txn, EventKind::Updated, &task, successor.as_ref()).await?;
             txn.commit().await?;
+            events::committed(owner_id);
             return Ok(task);
         }
         Err(DomainError::Conflict(
@@ -535,17 +545,6 @@ impl Model {
         if let Some(version) = expected_version {
             update = update.filter(Column::Version.eq(version));
         }
-        // A task that does not repeat: one statement. One that does (or
-        // none matched): the write again in a transaction, with the next
-        // occurrence.
-        let plain = update
-            .clone()
-            .filter(Column::Recurrence.is_null())
-            .exec_with_returning(db)
-            .await?;
-        if let Some(task) = plain.into_iter().next() {
-            return Ok(task);
-        }
         let txn = db.begin().await?;
         let rows = update.exec_with_returning(&txn).await?;
         let mut task = match rows.into_iter().next() {
@@ -554,10 +553,13 @@ impl Model {
             None if expected_version.is_some() => return Err(DomainError::PreconditionFailed),
             None => return Err(DomainError::NotFound),
         };
-        if let Some(next) = spawn_successor(&txn, &task, now).await? {
-            task.next_id = Some(next);
+        let successor = spawn_successor(&txn, &task, now).await?;
+        if let Some(next) = &successor {
+            task.next_id = Some(next.id);
         }
+        record(&txn, EventKind::Updated, &task, successor.as_ref()).await?;
         txn.commit().await?;
+        events::committed(owner_id);
         Ok(task)
     }
 
@@ -566,7 +568,7 @@ impl Model {
     ///
     /// # Errors
     /// `NotFound`; `PreconditionFailed`; a database failure.
-    pub async fn delete_for_user<C: ConnectionTrait>(
+    pub async fn delete_for_user<C: ConnectionTrait + TransactionTrait>(
         db: &C,
         owner_id: &str,
         id: i64,
@@ -580,7 +582,8 @@ impl Model {
             check(&task, precondition)?;
             delete = delete.filter(Column::Version.eq(task.version));
         }
-        let result = delete.exec(db).await?;
+        let txn = db.begin().await?;
+        let result = delete.exec(&txn).await?;
         if result.rows_affected == 0 {
             return Err(if precondition.is_some() {
                 DomainError::PreconditionFailed
@@ -588,6 +591,9 @@ impl Model {
                 DomainError::NotFound
             });
         }
+        events::append(&txn, owner_id, EventKind::Deleted, id, None).await?;
+        txn.commit().await?;
+        events::committed(owner_id);
         Ok(())
     }
 }

@@ -1,2 +1,3 @@
+pub mod events;
 pub mod tags;
 pub mod tasks;

@@ -2,6 +2,7 @@ mod concurrency;
 mod conditional;
 mod cors;
 mod errors;
+mod events;
 mod health;
 mod limits;
 mod list;

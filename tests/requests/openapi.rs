@@ -257,13 +257,22 @@ async fn snapshot_bodies_validate_against_the_document() {
                 continue;
             }
             // Every error shares one schema; other bodies are a task, a
-            // tag, or a list of either.
+            // tag, or a list of either, or a list of events.
             let tag_shaped = |v: &Value| v.get("name").is_some() && v.get("title").is_none();
+            let event_shaped = |v: &Value| v.get("task_id").is_some() && v.get("type").is_some();
             let schema = if snapshot["content_type"] == "application/problem+json" {
                 let (media, schema) =
                     response_schema(&doc, "get", "/api/{user_id}/tasks/{id}", 404).expect("404");
                 assert_eq!(media, "application/problem+json");
                 schema.clone()
+            } else if body
+                .as_array()
+                .is_some_and(|items| items.iter().any(event_shaped))
+            {
+                response_schema(&doc, "get", "/api/{user_id}/events", 200)
+                    .expect("events")
+                    .1
+                    .clone()
             } else if body
                 .as_array()
                 .is_some_and(|items| items.iter().any(tag_shaped))

@@ -285,7 +285,7 @@ pub fn redact(value: &Value) -> Value {
                 .map(|(key, v)| {
                     let v = match (key.as_str(), v) {
                         ("id", Value::Number(_)) => json!("[id]"),
-                        ("created_at" | "updated_at" | "completed_at", Value::String(_)) => {
+                        ("created_at" | "updated_at" | "completed_at" | "at", Value::String(_)) => {
                             json!("[timestamp]")
                         }
                         _ => redact(v),
@@ -326,7 +326,14 @@ pub fn snapshot_of(response: &axum_test::TestResponse) -> Value {
     // The headers a response's meaning rests on, when it has them, with
     // only what varies between runs replaced.
     let mut headers = serde_json::Map::new();
-    for name in ["etag", "location", "link", "x-total-count", "retry-after"] {
+    for name in [
+        "etag",
+        "location",
+        "link",
+        "x-total-count",
+        "retry-after",
+        "x-last-event-id",
+    ] {
         if let Some(value) = header(name) {
             headers.insert(name.to_string(), json!(redact_header(name, &value)));
         }

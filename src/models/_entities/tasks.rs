@@ -28,6 +28,8 @@ pub struct Model {
     pub recurrence: Option<String>,
     pub next_id: Option<i64>,
     pub remind_at: Option<DateTimeWithTimeZone>,
+    /// The `remind_at` value the reminder last fired for.
+    pub reminded_for: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

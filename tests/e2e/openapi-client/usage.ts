@@ -23,6 +23,9 @@ export type Priority = components["schemas"]["Priority"];
 export type StatusFilter = components["schemas"]["StatusFilter"];
 export type SortField = components["schemas"]["SortField"];
 export type SortOrder = components["schemas"]["SortOrder"];
+export type Tag = components["schemas"]["Tag"];
+export type TagName = components["schemas"]["TagName"];
+export type RenameTag = components["schemas"]["RenameTag"];
 
 // Compile-time assertions: `Expect<Equal<A, B>>` fails unless A and B are
 // the same type.
@@ -44,9 +47,25 @@ export type TaskShape = Expect<
       completed_at: string | null;
       created_at: string;
       updated_at: string;
+      tags: string[];
+      recurrence: string | null;
+      next_id: number | null;
+      remind_at: string | null;
     }
   >
 >;
+export type TaskBodyShape = Expect<
+  Equal<
+    Pick<CreateTask, "tags" | "recurrence" | "remind_at">,
+    { tags?: TagName[] | null; recurrence?: string | null; remind_at?: string | null }
+  >
+>;
+export type UpdateBodyShape = Expect<
+  Equal<Pick<UpdateTask, "tags" | "recurrence" | "remind_at">, Pick<CreateTask, "tags" | "recurrence" | "remind_at">>
+>;
+export type TagShape = Expect<Equal<Tag, { name: string; tasks: number; pending: number }>>;
+export type TagNameShape = Expect<Equal<TagName, string>>;
+export type RenameTagShape = Expect<Equal<RenameTag, { name: TagName }>>;
 export type PriorityValues = Expect<Equal<Priority, "low" | "medium" | "high">>;
 export type StatusValues = Expect<Equal<StatusFilter, "all" | "pending" | "completed">>;
 export type SortValues = Expect<Equal<SortField, "created" | "updated" | "title" | "due_date" | "priority">>;
@@ -78,6 +97,9 @@ export const OPERATIONS = [
   "PATCH /api/{user_id}/tasks/{id}",
   "DELETE /api/{user_id}/tasks/{id}",
   "PATCH /api/{user_id}/tasks/{id}/complete",
+  "GET /api/{user_id}/tags",
+  "PATCH /api/{user_id}/tags/{name}",
+  "DELETE /api/{user_id}/tags/{name}",
 ] as const satisfies readonly Operation[];
 export type EveryOperationListed = Expect<Equal<(typeof OPERATIONS)[number], Operation>>;
 
@@ -232,6 +254,120 @@ export async function journey(baseUrl: string, token: string, userId: string, ch
     gone.response.status === 404 && gone.error?.status === 404,
     `${gone.response.status} ${JSON.stringify(gone.data ?? gone.error)}`,
   );
+
+  // Tags, a weekly task and a reminder: create with each new field.
+  const weeklyBody: CreateTask = {
+    title: "Team meeting",
+    tags: [" Work", "home", "work"],
+    due_date: "2026-12-07T09:00:00Z",
+    recurrence: "FREQ=WEEKLY;BYDAY=MO",
+    remind_at: "2026-12-07T08:45:00Z",
+  };
+  const weekly = await client.POST("/api/{user_id}/tasks", { params: { path }, body: weeklyBody });
+  const meeting: Task | undefined = weekly.data;
+  check(
+    "client: POST with tags, a recurrence and remind_at (201, tags trimmed, lower-cased, deduplicated, sorted)",
+    weekly.response.status === 201 &&
+      meeting?.tags.join() === "home,work" &&
+      meeting.recurrence === "FREQ=WEEKLY;BYDAY=MO" &&
+      meeting.remind_at !== null &&
+      Date.parse(meeting.remind_at) === Date.parse("2026-12-07T08:45:00Z") &&
+      meeting.next_id === null,
+    `${weekly.response.status} ${JSON.stringify(weekly.data ?? weekly.error)}`,
+  );
+  if (meeting === undefined || meeting.due_date === null) return [...called];
+  const report = await client.POST("/api/{user_id}/tasks", { params: { path }, body: { title: "Write report", tags: ["work"] } });
+  const retagBody: UpdateTask = { tags: ["Work", "writing"], recurrence: null, remind_at: "2026-12-01T09:00:00Z" };
+  const retagged = await client.PATCH("/api/{user_id}/tasks/{id}", {
+    params: { path: { ...path, id: report.data?.id ?? 0 } },
+    body: retagBody,
+  });
+  check(
+    "client: POST with one tag, then PATCH replaces the set and sets remind_at (201, 200)",
+    report.response.status === 201 &&
+      retagged.response.status === 200 &&
+      retagged.data?.tags.join() === "work,writing" &&
+      retagged.data.remind_at !== null,
+    `${report.response.status} ${retagged.response.status} ${JSON.stringify(retagged.data ?? retagged.error)}`,
+  );
+  const undated = await client.POST("/api/{user_id}/tasks", { params: { path }, body: { title: "Water plants", recurrence: "FREQ=DAILY" } });
+  check(
+    "client: a recurrence without a due_date is a typed 422 problem",
+    undated.response.status === 422 && (undated.error?.errors ?? []).some((e) => e.field === "recurrence"),
+    `${undated.response.status} ${JSON.stringify(undated.data ?? undated.error)}`,
+  );
+
+  // The list with a repeated tag= (form, explode): tasks carrying both.
+  const tagged = await client.GET("/api/{user_id}/tasks", { params: { path, query: { tag: ["work", "home"] } } });
+  check(
+    "client: GET with tag=work&tag=home lists the tasks carrying both",
+    tagged.response.status === 200 &&
+      new URL(tagged.response.url).searchParams.getAll("tag").join() === "work,home" &&
+      tagged.response.headers.get("X-Total-Count") === "1" &&
+      tagged.data?.length === 1 &&
+      tagged.data[0]?.id === meeting.id,
+    `${tagged.response.status} ${tagged.response.url} ${tagged.response.headers.get("X-Total-Count")} ${JSON.stringify(tagged.data ?? tagged.error)}`,
+  );
+
+  // Completing a repeating task creates its next occurrence.
+  const done = await client.PATCH("/api/{user_id}/tasks/{id}/complete", { params: { path: { ...path, id: meeting.id } } });
+  const nextId = done.data?.next_id;
+  check(
+    "client: PATCH /complete on a repeating task creates the next one (next_id a number)",
+    done.response.status === 200 && done.data?.completed === true && typeof nextId === "number",
+    `${done.response.status} ${JSON.stringify(done.data ?? done.error)}`,
+  );
+  if (typeof nextId !== "number") return [...called];
+  const next = await client.GET("/api/{user_id}/tasks/{id}", { params: { path: { ...path, id: nextId } } });
+  const nextDue = Date.parse(next.data?.due_date ?? "");
+  const week = 7 * 24 * 3600 * 1000;
+  check(
+    "client: the next occurrence is due a whole number of weeks later, with the tags, rule and reminder lead",
+    next.response.status === 200 &&
+      next.data?.completed === false &&
+      nextDue > Date.parse(meeting.due_date) &&
+      (nextDue - Date.parse(meeting.due_date)) % week === 0 &&
+      next.data.tags.join() === "home,work" &&
+      next.data.recurrence === meeting.recurrence &&
+      nextDue - Date.parse(next.data.remind_at ?? "") === 15 * 60 * 1000,
+    `${next.response.status} ${JSON.stringify(next.data ?? next.error)}`,
+  );
+
+  // The tags with their counts; rename one, delete it, delete it again.
+  const counts = (tags: Tag[] | undefined) => tags?.map((t) => `${t.name}:${t.tasks}/${t.pending}`).join();
+  const listed = await client.GET("/api/{user_id}/tags", { params: { path } });
+  const tags: Tag[] | undefined = listed.data;
+  check(
+    "client: GET /tags lists each tag with its counts (200, sorted by name)",
+    listed.response.status === 200 && counts(tags) === "home:2/1,work:3/2,writing:1/1",
+    `${listed.response.status} ${JSON.stringify(listed.data ?? listed.error)}`,
+  );
+  const renameBody: RenameTag = { name: "Household" };
+  const renamed = await client.PATCH("/api/{user_id}/tags/{name}", {
+    params: { path: { ...path, name: "home" } },
+    body: renameBody,
+  });
+  const household: Tag | undefined = renamed.data;
+  check(
+    "client: PATCH /tags/{name} renames it on every task (200, typed Tag)",
+    renamed.response.status === 200 && household?.name === "household" && household.tasks === 2 && household.pending === 1,
+    `${renamed.response.status} ${JSON.stringify(renamed.data ?? renamed.error)}`,
+  );
+  const dropped = await client.DELETE("/api/{user_id}/tags/{name}", { params: { path: { ...path, name: "household" } } });
+  check("client: DELETE /tags/{name} (204)", dropped.response.status === 204, String(dropped.response.status));
+  const again = await client.DELETE("/api/{user_id}/tags/{name}", { params: { path: { ...path, name: "household" } } });
+  const noTag: Problem | undefined = again.error;
+  check(
+    "client: deleting it again is a typed 404 problem",
+    again.response.status === 404 && noTag?.status === 404,
+    `${again.response.status} ${JSON.stringify(again.error)}`,
+  );
+  const left = await client.GET("/api/{user_id}/tags", { params: { path } });
+  check(
+    "client: GET /tags after the delete",
+    left.response.status === 200 && counts(left.data) === "work:3/2,writing:1/1",
+    `${left.response.status} ${JSON.stringify(left.data ?? left.error)}`,
+  );
   return [...called];
 }
 
@@ -266,7 +402,24 @@ export async function mustNotCompile(client: ReturnType<typeof createClient<path
   await client.GET("/api/{user_id}/tasks/{id}/complete", { params: { path: { ...path, id: 1 } } });
   // @ts-expect-error: there is no such path
   await client.GET("/api/{user_id}/todos", { params: { path } });
+  // @ts-expect-error: tags are an array
+  await client.POST("/api/{user_id}/tasks", { params: { path }, body: { title: "t", tags: "work" } });
+  // @ts-expect-error: a tag is a string
+  await client.PATCH("/api/{user_id}/tasks/{id}", { params: { path: { ...path, id: 1 } }, body: { tags: [1] } });
+  // @ts-expect-error: a recurrence is an RRULE string
+  await client.POST("/api/{user_id}/tasks", { params: { path }, body: { title: "t", due_date: "2026-12-07", recurrence: 5 } });
+  // @ts-expect-error: tag= is an array, even of one
+  await client.GET("/api/{user_id}/tasks", { params: { path, query: { tag: "work" } } });
+  // @ts-expect-error: a rename needs the new name
+  await client.PATCH("/api/{user_id}/tags/{name}", { params: { path: { ...path, name: "work" } }, body: {} });
+  // @ts-expect-error: the tag's name is required
+  await client.DELETE("/api/{user_id}/tags/{name}", { params: { path } });
+  // @ts-expect-error: there is no GET on one tag
+  await client.GET("/api/{user_id}/tags/{name}", { params: { path: { ...path, name: "work" } } });
   const { data } = await client.GET("/api/{user_id}/tasks/{id}", { params: { path: { ...path, id: 1 } } });
   // @ts-expect-error: a task has no `done` member
   void data?.done;
+  const { data: tags } = await client.GET("/api/{user_id}/tags", { params: { path } });
+  // @ts-expect-error: a tag's count is `tasks`
+  void tags?.[0]?.count;
 }

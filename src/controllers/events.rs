@@ -1,0 +1,242 @@
+//! The change feed, `/api/{user_id}/events`: a page of JSON, or, with
+//! `Accept: text/event-stream`, a live stream of Server-Sent Events.
+//!
+//! The stream starts after `Last-Event-ID` (or `after`), else from now,
+//! reads the outbox, then waits for a wake-up (`models::events`): a commit
+//! of this process, or, on PostgreSQL, any instance's `NOTIFY`. Whatever
+//! wakes it, it reads the new rows from the outbox, so it never skips an
+//! event. It ends when the token expires (the client reconnects with a
+//! fresh token and `Last-Event-ID`) and when the service shuts down.
+
+use std::{collections::VecDeque, convert::Infallible, sync::Arc, time::Duration};
+
+use axum::{
+    extract::{Query, State},
+    http::{header, HeaderMap, HeaderName, HeaderValue, Uri},
+    response::{
+        sse::{Event as SseEvent, KeepAlive, Sse},
+        IntoResponse, Response,
+    },
+    routing, Json,
+};
+use loco_rs::prelude::*;
+use tokio::sync::{broadcast, watch};
+
+use super::task_docs::{FeedQueryDocs, LastEventId, UserPath};
+use crate::{
+    errors::{ApiError, CommonErrors, FeedGone, InvalidQuery},
+    extractors::auth::AuthUser,
+    models::events::{self, Event, FeedPage},
+    settings::Settings,
+    streams::{Shutdown, StreamSlot, StreamSlots},
+    views::events::{self as view, EventResponse},
+};
+
+type ApiResult = Result<Response, ApiError>;
+
+const LAST_EVENT_ID: HeaderName = HeaderName::from_static("x-last-event-id");
+/// Events read from the outbox at a time by a stream.
+const STREAM_BATCH: u64 = 100;
+
+fn wants_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("text/event-stream"))
+}
+
+#[utoipa::path(
+    get, path = "/api/{user_id}/events", tag = "events", operation_id = "list_events",
+    summary = "The user's change feed: a page of JSON, or a live stream with Accept: text/event-stream",
+    description = "A 429 here is also the limit of open streams per user (10 by default).",
+    params(UserPath, FeedQueryDocs, LastEventId),
+    responses(
+        (status = 200, description = "The events after `after`, oldest first; with `Accept: text/event-stream`, a stream of them (`id`, `event`, `data` lines) that goes on live",
+         content(([EventResponse] = "application/json"), (String = "text/event-stream")),
+         headers(("X-Last-Event-Id" = i64, description = "The user's latest event id (0 when none): where a client that has just loaded its list starts following"),
+                 ("Link" = String, description = "`<...>; rel=\"next\"` while more events follow"))),
+        FeedGone, InvalidQuery, CommonErrors,
+    ),
+    security(("bearer" = [])),
+)]
+#[debug_handler]
+pub async fn feed(
+    auth: AuthUser,
+    State(ctx): State<AppContext>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult {
+    let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&uri)
+        .map_err(|_| ApiError::BadRequest("the query string cannot be read".to_string()))?;
+    let query = events::parse_feed_query(&pairs)?;
+    if wants_stream(&headers) {
+        return stream(auth, &ctx, &headers, query.after).await;
+    }
+    let after = query.after.unwrap_or(0);
+    match events::after(&ctx.db, &auth.owner_id, after, query.limit).await? {
+        FeedPage::Gone { head } => Err(ApiError::Gone { head }),
+        FeedPage::Events { events, more, head } => {
+            let last = events.last().map(|e| e.id);
+            let mut response = Json(view::list(events)).into_response();
+            response
+                .headers_mut()
+                .insert(LAST_EVENT_ID, HeaderValue::from(head));
+            if let (true, Some(last)) = (more, last) {
+                let link = format!(
+                    "<{}?after={last}&limit={}>; rel=\"next\"",
+                    uri.path(),
+                    query.limit
+                );
+                if let Ok(value) = HeaderValue::from_str(&link) {
+                    response.headers_mut().insert(header::LINK, value);
+                }
+            }
+            Ok(response)
+        }
+    }
+}
+
+/// Where a stream starts: `Last-Event-ID`, else `after`, else the latest
+/// event (from now on).
+async fn start_position(
+    db: &DatabaseConnection,
+    owner_id: &str,
+    headers: &HeaderMap,
+    after: Option<i64>,
+) -> Result<i64, ApiError> {
+    if let Some(value) = headers.get("last-event-id") {
+        return value
+            .to_str()
+            .ok()
+            .and_then(events::parse_event_id)
+            .ok_or_else(|| {
+                ApiError::validation("Last-Event-ID", "must be an event id (0 or more)")
+            });
+    }
+    match after {
+        Some(after) => Ok(after),
+        None => Ok(events::head(db, owner_id).await?),
+    }
+}
+
+async fn stream(
+    auth: AuthUser,
+    ctx: &AppContext,
+    headers: &HeaderMap,
+    after: Option<i64>,
+) -> ApiResult {
+    let settings = Settings::of(ctx).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let slots = ctx
+        .shared_store
+        .get::<Arc<StreamSlots>>()
+        .ok_or_else(|| ApiError::Internal("stream slots not set up".to_string()))?;
+    let shutdown = ctx
+        .shared_store
+        .get::<Shutdown>()
+        .ok_or_else(|| ApiError::Internal("shutdown signal not set up".to_string()))?;
+    let start = start_position(&ctx.db, &auth.owner_id, headers, after).await?;
+    // Subscribed before the first read, so no commit falls in between.
+    let wake = events::subscribe();
+    if let FeedPage::Gone { head } = events::after(&ctx.db, &auth.owner_id, start, 1).await? {
+        return Err(ApiError::Gone { head });
+    }
+    let slot = slots
+        .acquire(&auth.owner_id)
+        .ok_or(ApiError::TooManyStreams(
+            settings.events.max_streams_per_user,
+        ))?;
+    let seconds_left = auth.expires_at - chrono::Utc::now().timestamp();
+    let lifetime = Duration::from_secs(u64::try_from(seconds_left).unwrap_or(0));
+    let follower = Follower {
+        db: ctx.db.clone(),
+        owner_id: Arc::from(auth.owner_id.as_str()),
+        last: start,
+        pending: VecDeque::new(),
+        wake,
+        shutdown: shutdown.subscribe(),
+        ends_at: tokio::time::Instant::now() + lifetime,
+        _slot: slot,
+    };
+    let stream = futures::stream::unfold(follower, |mut follower| async move {
+        let event = follower.next().await?;
+        Some((Ok::<_, Infallible>(event), follower))
+    });
+    let keep_alive = KeepAlive::new().interval(Duration::from_secs(
+        settings.events.keep_alive_seconds.max(1),
+    ));
+    Ok(Sse::new(stream).keep_alive(keep_alive).into_response())
+}
+
+/// One stream's state: where it is in the user's feed, and what wakes it.
+struct Follower {
+    db: DatabaseConnection,
+    owner_id: Arc<str>,
+    last: i64,
+    pending: VecDeque<Event>,
+    wake: broadcast::Receiver<events::Signal>,
+    shutdown: watch::Receiver<bool>,
+    ends_at: tokio::time::Instant,
+    _slot: StreamSlot,
+}
+
+impl Follower {
+    /// The next event to send; `None` ends the stream.
+    async fn next(&mut self) -> Option<SseEvent> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                self.last = event.id;
+                return Some(render(event));
+            }
+            if *self.shutdown.borrow() {
+                return None;
+            }
+            match events::after(&self.db, &self.owner_id, self.last, STREAM_BATCH).await {
+                Ok(FeedPage::Events { events, .. }) if !events.is_empty() => {
+                    self.pending.extend(events);
+                    continue;
+                }
+                Ok(FeedPage::Events { .. }) => {}
+                // Purged under the stream, or the database is away: end, and
+                // let the client reconnect (and be told).
+                Ok(FeedPage::Gone { .. }) | Err(_) => return None,
+            }
+            if !self.wait().await {
+                return None;
+            }
+        }
+    }
+
+    /// Waits for a wake-up that concerns this user (or may: a lagging
+    /// receiver, the listener's reconnection); `false` when the stream must
+    /// end instead (the token expired, the service is shutting down).
+    async fn wait(&mut self) -> bool {
+        loop {
+            tokio::select! {
+                signal = self.wake.recv() => match signal {
+                    Ok(Some(user)) if *user != *self.owner_id => {}
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => return true,
+                    Err(broadcast::error::RecvError::Closed) => return false,
+                },
+                () = tokio::time::sleep_until(self.ends_at) => return false,
+                _ = self.shutdown.changed() => return false,
+            }
+        }
+    }
+}
+
+fn render(event: Event) -> SseEvent {
+    let id = event.id;
+    let kind = event.kind.clone();
+    let data = serde_json::to_string(&EventResponse::from(event)).unwrap_or_default();
+    SseEvent::default()
+        .id(id.to_string())
+        .event(kind)
+        .data(data)
+}
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .prefix("/api/{user_id}/events")
+        .add("/", routing::get(feed))
+}

@@ -1,0 +1,313 @@
+//! The change feed: an outbox of task events, written in the transaction of
+//! the change, with a per-user id sequence without gaps, in commit order.
+//!
+//! Every write that changes a task appends its event with [`append`] inside
+//! its own transaction: no event without its change, no change without its
+//! event. The id comes from the user's row in `event_heads`, taken with an
+//! upsert that adds one: the row stays locked until the transaction ends,
+//! so one user's writers queue there and get ids in commit order (a reader
+//! that has seen N can never later find N-1), while other users never wait.
+//!
+//! After a commit, writers call [`committed`]: streams in this process wake
+//! and read the new rows from the outbox. On PostgreSQL the same
+//! transaction also sends `NOTIFY task_events, '<user>'` (delivered at
+//! commit), which the listener of every instance turns into the same
+//! wake-up; a lost or merged notification loses nothing, since streams read
+//! the outbox, not the notification.
+
+use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use sea_orm::{
+    entity::prelude::*,
+    sea_query::{Expr, OnConflict},
+    ActiveValue, DbBackend, ExprTrait, QueryOrder, QuerySelect, Statement,
+};
+use tokio::sync::broadcast;
+
+use super::{
+    _entities::{event_heads, task_events},
+    errors::DomainResult,
+    tasks,
+};
+
+/// The `NOTIFY` channel of the outbox, on PostgreSQL.
+pub const CHANNEL: &str = "task_events";
+/// Most events one read returns.
+pub const MAX_PAGE: u64 = 1000;
+
+/// What happened to a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Created,
+    Updated,
+    Deleted,
+    Reminder,
+}
+
+impl EventKind {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "task.created",
+            Self::Updated => "task.updated",
+            Self::Deleted => "task.deleted",
+            Self::Reminder => "task.reminder",
+        }
+    }
+}
+
+/// One event of the feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: i64,
+    /// `task.created`, `task.updated`, `task.deleted` or `task.reminder`.
+    pub kind: String,
+    pub task_id: i64,
+    /// The task after the change; `None` for a deletion.
+    pub task: Option<tasks::Model>,
+    pub at: DateTimeWithTimeZone,
+}
+
+impl From<task_events::Model> for Event {
+    fn from(row: task_events::Model) -> Self {
+        Self {
+            id: row.id,
+            kind: row.kind,
+            task_id: row.task_id,
+            task: row.task.and_then(|json| serde_json::from_str(&json).ok()),
+            at: row.at,
+        }
+    }
+}
+
+fn now() -> DateTimeWithTimeZone {
+    let now = Utc::now();
+    now.duration_trunc(TimeDelta::milliseconds(1))
+        .unwrap_or(now)
+        .fixed_offset()
+}
+
+/// Appends an event for the owner's task, in the caller's transaction;
+/// returns its id.
+///
+/// # Errors
+/// On a database failure.
+pub async fn append<C: ConnectionTrait>(
+    db: &C,
+    owner_id: &str,
+    kind: EventKind,
+    task_id: i64,
+    task: Option<&tasks::Model>,
+) -> DomainResult<i64> {
+    let head = event_heads::Entity::insert(event_heads::ActiveModel {
+        user_id: ActiveValue::Set(owner_id.to_string()),
+        last_id: ActiveValue::Set(1),
+    })
+    .on_conflict(
+        OnConflict::column(event_heads::Column::UserId)
+            .value(
+                event_heads::Column::LastId,
+                Expr::col((event_heads::Entity, event_heads::Column::LastId)).add(1),
+            )
+            .to_owned(),
+    )
+    .exec_with_returning(db)
+    .await?;
+    let snapshot = task.and_then(|task| serde_json::to_string(task).ok());
+    task_events::ActiveModel {
+        user_id: ActiveValue::Set(owner_id.to_string()),
+        id: ActiveValue::Set(head.last_id),
+        kind: ActiveValue::Set(kind.as_str().to_string()),
+        task_id: ActiveValue::Set(task_id),
+        task: ActiveValue::Set(snapshot),
+        at: ActiveValue::Set(now()),
+    }
+    .insert(db)
+    .await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), owner_id.into()],
+        ))
+        .await?;
+    }
+    Ok(head.last_id)
+}
+
+/// The owner's latest event id; 0 when there is none.
+///
+/// # Errors
+/// On a database failure.
+pub async fn head<C: ConnectionTrait>(db: &C, owner_id: &str) -> DomainResult<i64> {
+    Ok(event_heads::Entity::find_by_id(owner_id.to_string())
+        .one(db)
+        .await?
+        .map_or(0, |head| head.last_id))
+}
+
+/// A page of the feed.
+#[derive(Debug)]
+pub enum FeedPage {
+    /// The events after the position, in order, and whether more follow.
+    Events {
+        events: Vec<Event>,
+        more: bool,
+        /// The user's latest event id when read.
+        head: i64,
+    },
+    /// The position is older than what is kept (or newer than anything
+    /// given out): the client must reload its list.
+    Gone { head: i64 },
+}
+
+/// The owner's events after `after`, at most `limit` (1 to 1000).
+///
+/// # Errors
+/// On a database failure.
+pub async fn after<C: ConnectionTrait>(
+    db: &C,
+    owner_id: &str,
+    after: i64,
+    limit: u64,
+) -> DomainResult<FeedPage> {
+    let head = head(db, owner_id).await?;
+    let limit = limit.clamp(1, MAX_PAGE);
+    let mut rows = task_events::Entity::find()
+        .filter(task_events::Column::UserId.eq(owner_id))
+        .filter(task_events::Column::Id.gt(after))
+        .order_by_asc(task_events::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    // Ids have no gaps: the first event after `after` is `after + 1`,
+    // unless it was purged (or `after` is from another database).
+    let purged = after < head && rows.first().map(|e| e.id) != Some(after + 1);
+    if after < 0 || after > head || purged {
+        return Ok(FeedPage::Gone { head });
+    }
+    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(FeedPage::Events {
+        events: rows.into_iter().map(Event::from).collect(),
+        more,
+        head,
+    })
+}
+
+/// Deletes events older than `cutoff`; returns how many.
+///
+/// # Errors
+/// On a database failure.
+pub async fn purge_before<C: ConnectionTrait>(db: &C, cutoff: DateTime<Utc>) -> DomainResult<u64> {
+    Ok(task_events::Entity::delete_many()
+        .filter(task_events::Column::At.lt(cutoff.fixed_offset()))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// How far back the oldest kept event of the owner goes (`None`: none
+/// kept), for the tests and operators.
+///
+/// # Errors
+/// On a database failure.
+pub async fn oldest_kept<C: ConnectionTrait>(db: &C, owner_id: &str) -> DomainResult<Option<i64>> {
+    Ok(task_events::Entity::find()
+        .select_only()
+        .column_as(task_events::Column::Id.min(), "oldest")
+        .filter(task_events::Column::UserId.eq(owner_id))
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten())
+}
+
+/// A wake-up for the streams of this process: one user's events were
+/// committed (`Some`), or anything may have been missed (`None`: every
+/// stream reads the outbox again, as after the listener reconnected).
+pub type Signal = Option<Arc<str>>;
+
+fn hub() -> &'static broadcast::Sender<Signal> {
+    static HUB: OnceLock<broadcast::Sender<Signal>> = OnceLock::new();
+    HUB.get_or_init(|| broadcast::channel(4096).0)
+}
+
+/// Wake-ups, from now on.
+#[must_use]
+pub fn subscribe() -> broadcast::Receiver<Signal> {
+    hub().subscribe()
+}
+
+/// Tells this process's streams that the owner's events were committed.
+pub fn committed(owner_id: &str) {
+    let _ = hub().send(Some(Arc::from(owner_id)));
+}
+
+/// Tells every stream of this process to read the outbox again.
+pub fn catch_up_all() {
+    let _ = hub().send(None);
+}
+
+/// A parsed feed request: after which event, how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedQuery {
+    /// `None`: not given (a stream then starts from now).
+    pub after: Option<i64>,
+    pub limit: u64,
+}
+
+/// Reads `after` (an event id, 0 or more) and `limit` (1 to 1000, default
+/// 100); the first of a repeated parameter wins, unknown ones are ignored.
+///
+/// # Errors
+/// `Invalid` naming each bad parameter.
+pub fn parse_feed_query(pairs: &[(String, String)]) -> DomainResult<FeedQuery> {
+    use super::errors::{DomainError, FieldError};
+    let first = |name: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let mut errors = Vec::new();
+    let after = match first("after") {
+        None => None,
+        Some(text) => match parse_event_id(text) {
+            Some(id) => Some(id),
+            None => {
+                errors.push(FieldError::new("after", "must be an event id (0 or more)"));
+                None
+            }
+        },
+    };
+    let limit = match first("limit") {
+        None => 100,
+        Some(text) => match text.parse::<u64>() {
+            Ok(limit) if (1..=MAX_PAGE).contains(&limit) => limit,
+            _ => {
+                errors.push(FieldError::new(
+                    "limit",
+                    format!("must be a whole number from 1 to {MAX_PAGE}"),
+                ));
+                100
+            }
+        },
+    };
+    if errors.is_empty() {
+        Ok(FeedQuery { after, limit })
+    } else {
+        Err(DomainError::Invalid(errors))
+    }
+}
+
+/// An event id as clients send it back (`after`, `Last-Event-ID`): a whole
+/// number, 0 or more.
+#[must_use]
+pub fn parse_event_id(text: &str) -> Option<i64> {
+    let text = text.trim();
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse::<i64>().ok())
+        .flatten()
+}

@@ -1,0 +1,51 @@
+//! An event of the change feed as the API shows it, in the JSON feed and in
+//! the stream alike.
+
+use chrono::{SecondsFormat, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::tasks::TaskResponse;
+use crate::models::events::Event;
+
+/// One change to one of the user's tasks.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Event)]
+pub struct EventResponse {
+    /// The user's event sequence: 1, 2, 3, ... without gaps, in commit
+    /// order.
+    #[schema(example = 17)]
+    pub id: i64,
+    /// `task.created`, `task.updated`, `task.deleted` or `task.reminder`.
+    #[serde(rename = "type")]
+    #[schema(example = "task.updated")]
+    pub kind: String,
+    #[schema(example = 42)]
+    pub task_id: i64,
+    /// The task as `GET` showed it after the change; `null` for
+    /// `task.deleted`.
+    #[schema(required = true)]
+    pub task: Option<TaskResponse>,
+    #[schema(format = DateTime, example = "2026-11-28T09:00:00.000Z")]
+    pub at: String,
+}
+
+impl From<Event> for EventResponse {
+    fn from(event: Event) -> Self {
+        Self {
+            id: event.id,
+            kind: event.kind,
+            task_id: event.task_id,
+            task: event.task.map(TaskResponse::from),
+            at: event
+                .at
+                .with_timezone(&Utc)
+                .to_rfc3339_opts(SecondsFormat::Millis, true),
+        }
+    }
+}
+
+#[must_use]
+pub fn list(events: Vec<Event>) -> Vec<EventResponse> {
+    events.into_iter().map(EventResponse::from).collect()
+}
