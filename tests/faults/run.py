@@ -14,73 +14,20 @@ binary must be built: target/debug/todo_api-cli). Prints the figures and
 closes with "faults: N passed, M failed".
 """
 
-import glob
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.environ.get("TODO_API_BIN", os.path.join(REPO, "target/debug/todo_api-cli"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from harness import BIN, REPO, as_postgres, check, finish, free_port, http, pg_bin  # noqa: E402
+
 OUTAGE_SECONDS = 10
 WORKERS = 4
-
-passed = 0
-failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}{': ' + detail if detail else ''}")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pg_bin(name):
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    if not found:
-        sys.exit(f"faults: {name} not found (PostgreSQL server binaries are required)")
-    return found[-1]
-
-
-def as_postgres(args, **kwargs):
-    """PostgreSQL refuses to run as root: run its tools as `postgres`."""
-    if os.geteuid() == 0:
-        args = ["runuser", "-u", "postgres", "--"] + args
-    return subprocess.run(args, check=True, capture_output=True, text=True, **kwargs)
-
-
-def http(method, url, token=None, body=None, timeout=5):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read().decode(), response.headers, time.monotonic() - started
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(), error.headers, time.monotonic() - started
-    except Exception as error:  # connection refused, timeout: no HTTP answer
-        return None, str(error), {}, time.monotonic() - started
 
 
 def main():
@@ -213,8 +160,7 @@ def main():
         except Exception:
             pass
         shutil.rmtree(work, ignore_errors=True)
-    print(f"faults: {passed} passed, {failed} failed")
-    sys.exit(0 if failed == 0 and passed > 0 else 1)
+    finish("faults")
 
 
 if __name__ == "__main__":
