@@ -9,6 +9,10 @@
 #   BENCH_PROFILE=debug BENCH_SECONDS=2 BENCH_USERS=200 bench/run.sh
 #                             a smoke run of a few seconds (what CI does)
 #
+# Then the live stream: BENCH_STREAMS (1,000) users each with one open stream
+# while writes run at 200/s, and 10,000 reminders due in one second
+# (bench/streams.py, results in target/bench/streams.json).
+#
 # Needs PostgreSQL at BENCH_PG (default postgres://postgres@127.0.0.1:5432),
 # psql and pgbench, Node.js (for the tokens) and wrk (installed with
 # apt-get when missing and running as root). Prints a table; writes it as
@@ -115,6 +119,13 @@ for scenario in list list_tag get create toggle mix; do
   result[$scenario]=$(run_wrk "$scenario" "$out/tokens.txt")
   echo "   ${result[$scenario]}"
 done
+# The live stream: one open stream per user while writes run, then a
+# second's worth of reminders (bench/streams.py).
+streams=${BENCH_STREAMS:-$(( users < 1000 ? users : 1000 ))}
+echo "== streams: $streams open, writes at ${BENCH_STREAM_RATE:-200}/s for ${seconds}s, then reminders"
+BENCH_STREAMS=$streams BENCH_STREAM_SECONDS=$seconds BENCH_SECRET=$secret \
+  BENCH_REMINDERS=${BENCH_REMINDERS:-$(( users < 10000 ? users : 10000 ))} \
+  python3 bench/streams.py "http://127.0.0.1:$port" "$service_pid" "$pg/todo_bench" "$out/streams.json"
 stop_service
 rss=$peak_rss_kb
 # The statements of list and create, straight to PostgreSQL.

@@ -438,8 +438,9 @@ pub struct KeptChanging<'a>(pub Problem<'a>);
 #[derive(IntoResponses)]
 #[response(
     status = 410,
-    description = "`after` (or `Last-Event-ID`) is older than the events kept: reload the list, then follow from `X-Last-Event-Id`",
-    content_type = "application/problem+json"
+    description = "`after` (or `Last-Event-ID`) is older than the events kept, or past the latest one: reload the list, then follow from `X-Last-Event-Id`",
+    content_type = "application/problem+json",
+    headers(("X-Last-Event-Id" = i64, description = "The user's latest event id"))
 )]
 pub struct FeedGone<'a>(pub Problem<'a>);
 

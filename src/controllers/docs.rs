@@ -14,6 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     errors::{FieldError, Problem},
     models::{
+        events::EventKind,
         task_list::{Direction, SortKey, Status},
         tasks::Priority,
     },
@@ -70,7 +71,7 @@ impl Modify for Finish {
     ),
     components(schemas(
         TaskResponse, TagResponse, EventResponse, CreateTask, UpdateTask, SetCompletion, RenameTag, TagName,
-        Problem, FieldError, Priority, Status, SortKey, Direction,
+        Problem, FieldError, Priority, Status, SortKey, Direction, EventKind,
     )),
     modifiers(&Finish),
     tags(

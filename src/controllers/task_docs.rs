@@ -64,8 +64,9 @@ pub struct RenameTag {
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FeedQueryDocs {
-    /// The last event id the client has (default 0: from the first kept).
-    /// A stream without it (and without `Last-Event-ID`) starts from now.
+    /// The last event id the client has (default 0: from the first event;
+    /// a 410 once that is no longer kept). A stream without it (and
+    /// without `Last-Event-ID`) starts from now.
     #[param(minimum = 0)]
     pub after: Option<i64>,
     /// Events per page, 1 to 1000 (default 100).

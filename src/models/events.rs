@@ -37,11 +37,16 @@ pub const CHANNEL: &str = "task_events";
 pub const MAX_PAGE: u64 = 1000;
 
 /// What happened to a task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = EventType)]
 pub enum EventKind {
+    #[serde(rename = "task.created")]
     Created,
+    #[serde(rename = "task.updated")]
     Updated,
+    #[serde(rename = "task.deleted")]
     Deleted,
+    #[serde(rename = "task.reminder")]
     Reminder,
 }
 

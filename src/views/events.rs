@@ -16,9 +16,8 @@ pub struct EventResponse {
     /// order.
     #[schema(example = 17)]
     pub id: i64,
-    /// `task.created`, `task.updated`, `task.deleted` or `task.reminder`.
     #[serde(rename = "type")]
-    #[schema(example = "task.updated")]
+    #[schema(value_type = crate::models::events::EventKind, example = "task.updated")]
     pub kind: String,
     #[schema(example = 42)]
     pub task_id: i64,

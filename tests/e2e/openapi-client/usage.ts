@@ -26,6 +26,7 @@ export type SortOrder = components["schemas"]["SortOrder"];
 export type Tag = components["schemas"]["Tag"];
 export type TagName = components["schemas"]["TagName"];
 export type RenameTag = components["schemas"]["RenameTag"];
+export type Event = components["schemas"]["Event"];
 
 // Compile-time assertions: `Expect<Equal<A, B>>` fails unless A and B are
 // the same type.
@@ -70,6 +71,16 @@ export type PriorityValues = Expect<Equal<Priority, "low" | "medium" | "high">>;
 export type StatusValues = Expect<Equal<StatusFilter, "all" | "pending" | "completed">>;
 export type SortValues = Expect<Equal<SortField, "created" | "updated" | "title" | "due_date" | "priority">>;
 export type OrderValues = Expect<Equal<SortOrder, "asc" | "desc">>;
+// An event of the change feed; its 200 is JSON, or the same URL as a stream.
+export type EventShape = Expect<
+  Equal<Event, { id: number; type: string; task_id: number; task: Task | null; at: string }>
+>;
+export type FeedContent = Expect<
+  Equal<
+    paths["/api/{user_id}/events"]["get"]["responses"][200]["content"],
+    { "application/json": Event[]; "text/event-stream": string }
+  >
+>;
 export type ProblemShape = Expect<
   Equal<
     Pick<Problem, "type" | "title" | "status" | "detail">,
@@ -100,15 +111,27 @@ export const OPERATIONS = [
   "GET /api/{user_id}/tags",
   "PATCH /api/{user_id}/tags/{name}",
   "DELETE /api/{user_id}/tags/{name}",
+  "GET /api/{user_id}/events",
 ] as const satisfies readonly Operation[];
 export type EveryOperationListed = Expect<Equal<(typeof OPERATIONS)[number], Operation>>;
 
 export type Check = (name: string, ok: boolean, detail?: string) => void;
 
+/** The query of a `Link: <...>; rel="next"` header's target, if any. */
+function nextQuery(link: string | null, baseUrl: string): URLSearchParams | undefined {
+  const target = link?.match(/<([^>]+)>\s*;\s*rel="?next"?/)?.[1];
+  return target === undefined ? undefined : new URL(target, baseUrl).searchParams;
+}
+
 /** The `cursor` of a `Link: <...>; rel="next"` header, if any. */
 function nextCursor(link: string | null, baseUrl: string): string | undefined {
-  const target = link?.match(/<([^>]+)>\s*;\s*rel="?next"?/)?.[1];
-  return target === undefined ? undefined : (new URL(target, baseUrl).searchParams.get("cursor") ?? undefined);
+  return nextQuery(link, baseUrl)?.get("cursor") ?? undefined;
+}
+
+/** The `after` of a `Link: <...>; rel="next"` header of the feed, if any. */
+function nextAfter(link: string | null, baseUrl: string): number | undefined {
+  const after = nextQuery(link, baseUrl)?.get("after");
+  return after === null || after === undefined || !/^[0-9]+$/.test(after) ? undefined : Number(after);
 }
 
 /**
@@ -368,6 +391,97 @@ export async function journey(baseUrl: string, token: string, userId: string, ch
     left.response.status === 200 && counts(left.data) === "work:3/2,writing:1/1",
     `${left.response.status} ${JSON.stringify(left.data ?? left.error)}`,
   );
+
+  // The change feed, as JSON: every write above is one event (two for the
+  // completion that created the next occurrence, one per task for the tag
+  // rename and delete), ids 1, 2, 3, ... As "type task_id", per write; the
+  // events of one write may come in any order. A `task.reminder` is the
+  // service's, not a write of the journey (the fixed remind_at dates above
+  // fall due one day), so the comparison leaves those out.
+  const both = [`task.updated ${meeting.id}`, `task.updated ${nextId}`];
+  const writes: string[][] = [
+    [`task.created ${milk.id}`],
+    [`task.created ${bread.data?.id}`],
+    [`task.updated ${milk.id}`], // PUT
+    [`task.updated ${milk.id}`], // PATCH
+    [`task.updated ${milk.id}`], // /complete, toggled
+    [`task.updated ${milk.id}`], // /complete, set
+    [`task.deleted ${milk.id}`],
+    [`task.created ${meeting.id}`],
+    [`task.created ${report.data?.id}`],
+    [`task.updated ${report.data?.id}`],
+    [`task.updated ${meeting.id}`, `task.created ${nextId}`], // completed, and its next occurrence
+    both, // the rename of "home"
+    both, // the delete of "household"
+  ];
+  const feed = await client.GET("/api/{user_id}/events", { params: { path, query: { after: 0, limit: 1000 } } });
+  // The 200 is `Event[]` as JSON or a `string` as a stream: this call asked for JSON.
+  const events: Event[] | undefined = Array.isArray(feed.data) ? feed.data : undefined;
+  const lastId = events?.at(-1)?.id;
+  const kinds = (events ?? []).filter((e) => e.type !== "task.reminder").map((e) => `${e.type} ${e.task_id}`);
+  let at = 0;
+  const seen = writes.map((write) => kinds.slice(at, (at += write.length)).sort().join());
+  const expected = writes.map((write) => [...write].sort().join());
+  check(
+    "client: GET /events lists every write as an event (200, typed Event[], ids 1, 2, 3, ..., the types and tasks of the writes)",
+    feed.response.status === 200 &&
+      events !== undefined &&
+      events.length > 0 &&
+      events.every((e, i) => e.id === i + 1 && !Number.isNaN(Date.parse(e.at))) &&
+      seen.join("|") === expected.join("|") &&
+      at === kinds.length,
+    `${feed.response.status} got ${JSON.stringify(kinds)} want ${JSON.stringify(writes.flat())} ${JSON.stringify(feed.error ?? events?.map((e) => e.id))}`,
+  );
+  const [createdMilk, , putMilk] = events ?? [];
+  const deletedMilk = events?.find((e) => e.type === "task.deleted");
+  check(
+    "client: each event carries the task after its change (null for the deletion)",
+    createdMilk?.type === "task.created" &&
+      createdMilk.task?.title === "Buy milk" &&
+      createdMilk.task.id === milk.id &&
+      putMilk?.task?.title === "Buy oat milk" &&
+      deletedMilk?.task_id === milk.id &&
+      deletedMilk.task === null,
+    JSON.stringify([createdMilk, putMilk, deletedMilk]),
+  );
+  check(
+    "client: the whole feed in one page: X-Last-Event-Id is its last id, no Link",
+    lastId !== undefined &&
+      feed.response.headers.get("X-Last-Event-Id") === String(lastId) &&
+      feed.response.headers.get("Link") === null,
+    `${feed.response.headers.get("X-Last-Event-Id")} ${lastId} ${feed.response.headers.get("Link")}`,
+  );
+  const page = await client.GET("/api/{user_id}/events", { params: { path, query: { after: 0, limit: 2 } } });
+  const after = nextAfter(page.response.headers.get("Link"), baseUrl);
+  check(
+    "client: a page of limit=2 holds events 1 and 2 and links to the next (rel=next, after=2)",
+    page.response.status === 200 &&
+      Array.isArray(page.data) &&
+      page.data.map((e) => e.id).join() === "1,2" &&
+      page.response.headers.get("X-Last-Event-Id") === String(lastId) &&
+      after === 2,
+    `${page.response.status} ${page.response.headers.get("Link")} ${JSON.stringify(page.data ?? page.error)}`,
+  );
+  const following = await client.GET("/api/{user_id}/events", { params: { path, query: { after, limit: 2 } } });
+  check(
+    "client: following the Link gets events 3 and 4",
+    following.response.status === 200 && Array.isArray(following.data) && following.data.map((e) => e.id).join() === "3,4",
+    `${following.response.status} ${JSON.stringify(following.data ?? following.error)}`,
+  );
+  const ahead = await client.GET("/api/{user_id}/events", { params: { path, query: { after: (lastId ?? 0) + 1 } } });
+  const beyond: Problem | undefined = ahead.error;
+  check(
+    "client: after beyond the last id is a typed 410 problem",
+    ahead.response.status === 410 && beyond?.status === 410,
+    `${ahead.response.status} ${JSON.stringify(ahead.data ?? ahead.error)}`,
+  );
+  const badFeed = await client.GET("/api/{user_id}/events", { params: { path, query: { after: -1, limit: 1001 } } });
+  const fields = (badFeed.error?.errors ?? []).map((e) => e.field).sort().join();
+  check(
+    "client: a negative after and a limit over 1000 are a typed 422 problem naming both",
+    badFeed.response.status === 422 && badFeed.error?.status === 422 && fields === "after,limit",
+    `${badFeed.response.status} ${JSON.stringify(badFeed.data ?? badFeed.error)}`,
+  );
   return [...called];
 }
 
@@ -416,6 +530,12 @@ export async function mustNotCompile(client: ReturnType<typeof createClient<path
   await client.DELETE("/api/{user_id}/tags/{name}", { params: { path } });
   // @ts-expect-error: there is no GET on one tag
   await client.GET("/api/{user_id}/tags/{name}", { params: { path: { ...path, name: "work" } } });
+  // @ts-expect-error: after is an event id, a number
+  await client.GET("/api/{user_id}/events", { params: { path, query: { after: "x" } } });
+  // @ts-expect-error: Last-Event-ID is a header, a string
+  await client.GET("/api/{user_id}/events", { params: { path, header: { "Last-Event-ID": 5 } } });
+  // @ts-expect-error: the feed is read-only
+  await client.POST("/api/{user_id}/events", { params: { path } });
   const { data } = await client.GET("/api/{user_id}/tasks/{id}", { params: { path: { ...path, id: 1 } } });
   // @ts-expect-error: a task has no `done` member
   void data?.done;
