@@ -138,9 +138,10 @@ async fn stream(
     let start = start_position(&ctx.db, &auth.owner_id, headers, after).await?;
     // Subscribed before the first read, so no commit falls in between.
     let wake = events::subscribe();
-    if let FeedPage::Gone { head } = events::after(&ctx.db, &auth.owner_id, start, 1).await? {
-        return Err(ApiError::Gone { head });
-    }
+    let head = match events::after(&ctx.db, &auth.owner_id, start, 1).await? {
+        FeedPage::Gone { head } => return Err(ApiError::Gone { head }),
+        FeedPage::Events { head, .. } => head,
+    };
     let slot = slots
         .acquire(&auth.owner_id)
         .ok_or(ApiError::TooManyStreams(
@@ -165,7 +166,11 @@ async fn stream(
     let keep_alive = KeepAlive::new().interval(Duration::from_secs(
         settings.events.keep_alive_seconds.max(1),
     ));
-    Ok(Sse::new(stream).keep_alive(keep_alive).into_response())
+    let mut response = Sse::new(stream).keep_alive(keep_alive).into_response();
+    response
+        .headers_mut()
+        .insert(LAST_EVENT_ID, HeaderValue::from(head));
+    Ok(response)
 }
 
 /// One stream's state: where it is in the user's feed, and what wakes it.
