@@ -72,8 +72,12 @@ export type StatusValues = Expect<Equal<StatusFilter, "all" | "pending" | "compl
 export type SortValues = Expect<Equal<SortField, "created" | "updated" | "title" | "due_date" | "priority">>;
 export type OrderValues = Expect<Equal<SortOrder, "asc" | "desc">>;
 // An event of the change feed; its 200 is JSON, or the same URL as a stream.
+export type EventType = components["schemas"]["EventType"];
+export type EventTypeValues = Expect<
+  Equal<EventType, "task.created" | "task.updated" | "task.deleted" | "task.reminder">
+>;
 export type EventShape = Expect<
-  Equal<Event, { id: number; type: string; task_id: number; task: Task | null; at: string }>
+  Equal<Event, { id: number; type: EventType; task_id: number; task: Task | null; at: string }>
 >;
 export type FeedContent = Expect<
   Equal<
