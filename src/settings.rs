@@ -144,8 +144,15 @@ pub struct AuthSettings {
     pub leeway_seconds: u64,
     /// Least time between two JWKS fetches caused by unknown key ids.
     pub jwks_refetch_cooldown_seconds: u64,
-    /// How long one JWKS fetch may take before the request fails.
+    /// How long one JWKS fetch (or session check) may take before the
+    /// request fails.
     pub jwks_timeout_ms: u64,
+    /// `BETTER_AUTH_SESSION_TOKENS`: accept Better Auth's opaque session
+    /// tokens (the `bearer` plugin), checked with Better Auth.
+    pub session_tokens: bool,
+    /// How long a checked session is trusted before Better Auth is asked
+    /// again.
+    pub session_cache_seconds: u64,
 }
 
 impl Default for AuthSettings {
@@ -161,6 +168,8 @@ impl Default for AuthSettings {
             leeway_seconds: 60,
             jwks_refetch_cooldown_seconds: 10,
             jwks_timeout_ms: 5000,
+            session_tokens: false,
+            session_cache_seconds: 30,
         }
     }
 }
@@ -232,6 +241,21 @@ impl AuthSettings {
         self.leeway_seconds
     }
 
+    /// Better Auth's base URL, when session mode is on.
+    #[must_use]
+    pub fn session_endpoint_base(&self) -> Option<String> {
+        if self.session_tokens {
+            non_empty(&self.better_auth_url)
+        } else {
+            None
+        }
+    }
+
+    #[must_use]
+    pub fn session_cache_time(&self) -> Duration {
+        Duration::from_secs(self.session_cache_seconds)
+    }
+
     #[must_use]
     pub fn refetch_cooldown(&self) -> Duration {
         Duration::from_secs(self.jwks_refetch_cooldown_seconds)
@@ -268,6 +292,12 @@ impl AuthSettings {
             problems.push(
                 "no token verification configured: set BETTER_AUTH_URL (JWKS mode) and/or \
                  BETTER_AUTH_SECRET (HS256 mode)"
+                    .to_string(),
+            );
+        }
+        if self.session_tokens && non_empty(&self.better_auth_url).is_none() {
+            problems.push(
+                "BETTER_AUTH_SESSION_TOKENS needs BETTER_AUTH_URL (where sessions are checked)"
                     .to_string(),
             );
         }

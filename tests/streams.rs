@@ -324,3 +324,59 @@ fn sigterm_ends_open_streams_and_the_process_exits_0() {
     };
     assert!(exit.success(), "exit status {exit:?}");
 }
+
+/// A stand-in Better Auth that answers every `get-session` with a live
+/// session of `user`.
+fn better_auth_stub(user: &'static str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let body = json!({
+                "session": {"expiresAt": (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339()},
+                "user": {"id": user},
+            })
+            .to_string();
+            let _ = write!(
+                reader.get_mut(),
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn a_stream_held_with_a_session_token_ends_with_its_cache_entry() {
+    let url = better_auth_stub("sessioned");
+    let service = service(&[
+        ("BETTER_AUTH_URL", url.as_str()),
+        ("BETTER_AUTH_SESSION_TOKENS", "true"),
+        ("BETTER_AUTH_SESSION_CACHE_SECONDS", "2"),
+        ("STREAM_KEEP_ALIVE_SECONDS", "1"),
+    ]);
+    let opened = Instant::now();
+    let mut stream = Sse::open(
+        service.port,
+        "sessioned",
+        "opaquesessiontoken0123456789abcd",
+        None,
+    );
+    assert_eq!(stream.status, 200, "{}", stream.head);
+    // The session lives 7 days at Better Auth; the stream only as long as
+    // the service trusts it without asking again.
+    while stream.next().is_some() {}
+    let lived = opened.elapsed();
+    assert!(
+        lived >= Duration::from_secs(1) && lived < Duration::from_secs(5),
+        "the stream lived {lived:?}"
+    );
+}

@@ -17,6 +17,7 @@
 
 pub mod claims;
 pub mod jwks;
+pub mod sessions;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use jsonwebtoken::{Algorithm, DecodingKey};
@@ -28,6 +29,7 @@ use crate::{
 };
 use claims::ClaimRules;
 use jwks::{JwksCache, KeyLookup};
+use sessions::{SessionCache, SessionCheck};
 
 /// Longest token considered at all; real Better Auth tokens are well under
 /// 2 KiB even with a large user object.
@@ -94,6 +96,7 @@ struct SharedSecret {
 pub struct Verifier {
     shared_secret: Option<SharedSecret>,
     jwks: Option<JwksCache>,
+    sessions: Option<SessionCache>,
 }
 
 impl Verifier {
@@ -125,9 +128,18 @@ impl Verifier {
             )?),
             None => None,
         };
+        let sessions = match settings.session_endpoint_base() {
+            Some(base) => Some(SessionCache::new(
+                &base,
+                settings.session_cache_time(),
+                settings.jwks_timeout(),
+            )?),
+            None => None,
+        };
         Ok(Self {
             shared_secret,
             jwks,
+            sessions,
         })
     }
 
@@ -156,6 +168,34 @@ impl Verifier {
         self.shared_secret.is_some()
     }
 
+    #[must_use]
+    pub fn sessions_enabled(&self) -> bool {
+        self.sessions.is_some()
+    }
+
+    /// An opaque Better Auth session token, checked with Better Auth.
+    async fn verify_session(&self, token: &str) -> Result<VerifiedUser, ApiError> {
+        let Some(sessions) = &self.sessions else {
+            return Err(ApiError::invalid_token("not a compact JWS (three parts)"));
+        };
+        if !sessions::looks_like_session_token(token) {
+            return Err(ApiError::invalid_token("not a session token"));
+        }
+        match sessions.check(token).await {
+            SessionCheck::User {
+                user_id,
+                expires_at,
+            } => Ok(VerifiedUser {
+                user_id,
+                expires_at,
+            }),
+            SessionCheck::Refused(reason) => Err(ApiError::invalid_token(reason)),
+            SessionCheck::Unavailable(reason) => Err(ApiError::Unavailable(format!(
+                "{reason}: the session cannot be checked right now"
+            ))),
+        }
+    }
+
     /// Checks a compact JWS and returns its user.
     ///
     /// # Errors
@@ -165,6 +205,11 @@ impl Verifier {
     pub async fn verify(&self, token: &str) -> Result<VerifiedUser, ApiError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(ApiError::invalid_token("token is too large"));
+        }
+        // A JWT has three parts; anything else may be a Better Auth session
+        // token (session mode), and never goes near the JWT checks.
+        if token.bytes().filter(|b| *b == b'.').count() != 2 {
+            return self.verify_session(token).await;
         }
         let mut parts = token.split('.');
         let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =

@@ -42,7 +42,7 @@ impl Modify for Finish {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "A Better Auth JWT (EdDSA, ES256, ES512, RS256, PS256 from its JWKS) or an HS256 token signed with BETTER_AUTH_SECRET; `sub` must equal the path's user_id.",
+                        "A Better Auth JWT (EdDSA, ES256, ES512, RS256, PS256 from its JWKS), an HS256 token signed with BETTER_AUTH_SECRET, or (session mode) a Better Auth session token from its bearer plugin; the user (`sub`, or the session's user) must equal the path's user_id.",
                     ))
                     .build(),
             ),

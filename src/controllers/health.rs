@@ -59,6 +59,9 @@ async fn health(State(ctx): State<AppContext>) -> (StatusCode, Extension<KeepBod
             }
         };
     let verifier = ctx.shared_store.get::<Arc<Verifier>>();
+    // In session mode a Better Auth without the `jwt` plugin publishes no
+    // keys; that is no reason to refuse traffic.
+    let sessions = verifier.as_ref().is_some_and(|v| v.sessions_enabled());
     let jwks = match verifier.as_ref().and_then(|v| v.jwks_loaded()) {
         None => "not configured",
         Some(true) => "loaded",
@@ -69,7 +72,7 @@ async fn health(State(ctx): State<AppContext>) -> (StatusCode, Extension<KeepBod
             "not loaded"
         }
     };
-    let ok = database == "ok" && schema == "ok" && jwks != "not loaded";
+    let ok = database == "ok" && schema == "ok" && (jwks != "not loaded" || sessions);
     let status = if ok {
         StatusCode::OK
     } else {

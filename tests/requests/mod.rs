@@ -10,6 +10,7 @@ mod matrix;
 mod openapi;
 mod pages;
 mod recurrence;
+mod sessions;
 mod tags;
 mod tasks;
 mod tokens;

@@ -6,6 +6,8 @@
 //   BA_DB          SQLite file (required; a fresh file means fresh keys)
 //   BA_ALG         key algorithm: EdDSA (default), ES256, ES512, RS256, PS256
 //   BA_EXPIRATION  token lifetime, Better Auth syntax (default "15m")
+//   BA_PLUGINS     comma-separated: `jwt` (default), `bearer` (session tokens
+//                  in `set-auth-token`, accepted as `Authorization: Bearer`)
 //
 // Prints "ready <base URL>" once it serves.
 import { createServer } from "node:http";
@@ -13,12 +15,13 @@ import Database from "better-sqlite3";
 import { betterAuth } from "better-auth";
 import { getMigrations } from "better-auth/db/migration";
 import { toNodeHandler } from "better-auth/node";
-import { jwt } from "better-auth/plugins";
+import { bearer, jwt } from "better-auth/plugins";
 
 const port = Number(process.env.BA_PORT);
 const alg = process.env.BA_ALG ?? "EdDSA";
 const baseURL = `http://127.0.0.1:${port}`;
 
+const plugins = new Set((process.env.BA_PLUGINS ?? "jwt").split(",").map((p) => p.trim()).filter(Boolean));
 const keyPairConfigs = {
   EdDSA: { alg: "EdDSA", crv: "Ed25519" },
   ES256: { alg: "ES256" },
@@ -26,8 +29,8 @@ const keyPairConfigs = {
   RS256: { alg: "RS256", modulusLength: 2048 },
   PS256: { alg: "PS256", modulusLength: 2048 },
 };
-if (!port || !process.env.BA_DB || !keyPairConfigs[alg]) {
-  console.error("auth-server: BA_PORT, BA_DB and a known BA_ALG are required");
+if (!port || !process.env.BA_DB || !keyPairConfigs[alg] || [...plugins].some((p) => !["jwt", "bearer"].includes(p))) {
+  console.error("auth-server: BA_PORT, BA_DB, a known BA_ALG and known BA_PLUGINS are required");
   process.exit(2);
 }
 
@@ -38,10 +41,15 @@ const options = {
   emailAndPassword: { enabled: true },
   trustedOrigins: [baseURL],
   plugins: [
-    jwt({
-      jwks: { keyPairConfig: keyPairConfigs[alg] },
-      jwt: process.env.BA_EXPIRATION ? { expirationTime: process.env.BA_EXPIRATION } : undefined,
-    }),
+    ...(plugins.has("jwt")
+      ? [
+          jwt({
+            jwks: { keyPairConfig: keyPairConfigs[alg] },
+            jwt: process.env.BA_EXPIRATION ? { expirationTime: process.env.BA_EXPIRATION } : undefined,
+          }),
+        ]
+      : []),
+    ...(plugins.has("bearer") ? [bearer()] : []),
   ],
 };
 

@@ -1,13 +1,14 @@
 // End-to-end proof: a real Better Auth issues the tokens, our service
 // verifies them. Walks the journey a frontend makes, once per key algorithm
-// Better Auth offers and once with HS256 tokens a frontend signs itself,
-// then checks key rotation, expiry, foreign tokens and an auth server that
-// goes away.
+// Better Auth offers, once with HS256 tokens a frontend signs itself and
+// once with the `bearer` plugin's session tokens (session mode), then checks
+// key rotation, expiry, foreign tokens and an auth server that goes away.
 //
 //   TODO_API_BIN  the service binary (default: target/debug/todo_api-cli)
 //
 // Prints one line per check and closes with "N passed, M failed".
 import { spawn } from "node:child_process";
+import { randomInt } from "node:crypto";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -59,11 +60,12 @@ async function stop(child) {
 }
 
 /** A real Better Auth server on its own port and database. */
-async function startBetterAuth({ alg = "EdDSA", expiration, port, db } = {}) {
+async function startBetterAuth({ alg = "EdDSA", expiration, port, db, plugins } = {}) {
   port ??= await freePort();
   db ??= join(work, `better-auth-${alg}-${port}-${Date.now()}.sqlite`);
   const env = { ...process.env, BA_PORT: String(port), BA_DB: db, BA_ALG: alg };
   if (expiration) env.BA_EXPIRATION = expiration;
+  if (plugins) env.BA_PLUGINS = plugins;
   const child = await startProcess("better-auth", process.execPath, ["auth-server.mjs"], { cwd: here, env }, (l) =>
     l.startsWith("ready "),
   );
@@ -83,19 +85,58 @@ async function startService(settings) {
   return service;
 }
 
+const PASSWORD = "correct-horse-battery";
+const newEmail = (name) => `${name.toLowerCase()}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
+
 /** Signs a user up through Better Auth and gets their JWT, as a frontend does. */
 async function signUp(auth, name) {
-  const email = `${name.toLowerCase()}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
   const res = await fetch(`${auth.url}/api/auth/sign-up/email`, {
     method: "POST",
     headers: { "content-type": "application/json", origin: auth.url },
-    body: JSON.stringify({ email, password: "correct-horse-battery", name }),
+    body: JSON.stringify({ email: newEmail(name), password: PASSWORD, name }),
   });
   if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
   const { user } = await res.json();
   const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
   return { id: user.id, cookie, token: await freshToken(auth, cookie) };
 }
+
+/**
+ * Signs a user up, then in, through a Better Auth with the `bearer` plugin,
+ * as a frontend without cookies does: the session token is the sign-in's
+ * `set-auth-token` header. `bodyToken` is the sign-in body's `token`.
+ */
+async function signInForSession(auth, name) {
+  const email = newEmail(name);
+  let res = await fetch(`${auth.url}/api/auth/sign-up/email`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: auth.url },
+    body: JSON.stringify({ email, password: PASSWORD, name }),
+  });
+  if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  const { user } = await res.json();
+  res = await fetch(`${auth.url}/api/auth/sign-in/email`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: auth.url },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+  const token = res.headers.get("set-auth-token");
+  if (!token) throw new Error("sign-in answered without set-auth-token (is the bearer plugin on?)");
+  return { id: user.id, token, bodyToken: (await res.json()).token };
+}
+
+/** What Better Auth itself says of a session token (`null` when none). */
+async function betterAuthSession(auth, token) {
+  const res = await fetch(`${auth.url}/api/auth/get-session`, { headers: { authorization: `Bearer ${token}` } });
+  return res.ok ? res.json() : { status: res.status };
+}
+
+/** A token's shape for a failure message, never the token: letters and digits become `x`. */
+const shape = (token) => (typeof token === "string" ? token.replace(/[A-Za-z0-9]/g, "x") : String(token));
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const madeUpToken = () => Array.from({ length: 32 }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join("");
 
 async function freshToken(auth, cookie) {
   const res = await fetch(`${auth.url}/api/auth/token`, { headers: { cookie } });
@@ -234,6 +275,108 @@ async function hs256Flavour() {
   }
 }
 
+/**
+ * Session mode: a Better Auth with the `bearer` plugin (and no `jwt` plugin,
+ * so no JWKS); the service checks each opaque token with Better Auth's
+ * `/api/auth/get-session` and trusts the answer for 2 s.
+ */
+async function sessionFlavour() {
+  const auth = await startBetterAuth({ plugins: "bearer" });
+  const service = await startService({
+    BETTER_AUTH_URL: auth.url,
+    BETTER_AUTH_SESSION_TOKENS: "true",
+    BETTER_AUTH_SESSION_CACHE_SECONDS: "2",
+  });
+  try {
+    const health = await fetch(`${service.url}/_health`);
+    check("session: healthy although Better Auth publishes no JWKS", health.ok, `${health.status} ${await health.text()}`);
+
+    const alice = await signInForSession(auth, "Alice");
+    const bob = await signInForSession(auth, "Bob");
+    // `<session token>.<HMAC-SHA256 of it, base64>`: the signed cookie value,
+    // one dot, so never taken for a JWT.
+    check(
+      "session: set-auth-token is the signed session token, not a JWT",
+      /^[A-Za-z0-9]{32}\.[A-Za-z0-9+/]{43}=$/.test(alice.token) && alice.token.split(".")[0] === alice.bodyToken,
+      shape(alice.token),
+    );
+
+    await journey("session", service, alice, bob);
+
+    // The change feed, with the same token.
+    let res = await api(service, alice.token, "GET", `/api/${alice.id}/events`);
+    const types = Array.isArray(res.json) ? res.json.map((e) => e.type) : res.json;
+    const expected = [...Array(3).fill("task.created"), ...Array(4).fill("task.updated"), "task.deleted"];
+    check(
+      "session: change feed (JSON)",
+      res.status === 200 && same(types, expected) && res.headers.get("x-last-event-id") === String(res.json.at(-1)?.id),
+      `${res.status} ${JSON.stringify(types)} X-Last-Event-Id ${res.headers.get("x-last-event-id")}`,
+    );
+    res = await api(service, bob.token, "GET", `/api/${alice.id}/events`);
+    check("session: another user's change feed is 403", res.status === 403, `${res.status}`);
+    res = await api(service, bob.token, "GET", `/api/${bob.id}/events`);
+    check("session: one's own change feed holds none of the other's events", res.status === 200 && same(res.json, []), `${res.status} ${JSON.stringify(res.json)}`);
+
+    // The bearer plugin also takes the unsigned token (the sign-in body's
+    // `token`); the service takes what Better Auth takes.
+    res = await api(service, alice.bodyToken, "GET", `/api/${alice.id}/tasks`);
+    check("session: the unsigned session token (sign-in body) works too", res.status === 200, `${res.status}`);
+
+    res = await api(service, madeUpToken(), "GET", `/api/${alice.id}/tasks`);
+    check("session: a made-up token is 401", res.status === 401, `${res.status} ${JSON.stringify(res.json)}`);
+    check("session: with WWW-Authenticate invalid_token", (res.headers.get("www-authenticate") ?? "").includes("invalid_token"));
+
+    // Sign-out: the bearer plugin turns the Authorization header into the
+    // session cookie, so sign-out needs nothing else.
+    res = await fetch(`${auth.url}/api/auth/sign-out`, { method: "POST", headers: { authorization: `Bearer ${alice.token}` } });
+    const signedOut = res.ok && (await res.json())?.success === true;
+    check("session: Better Auth signs the user out by bearer token", signedOut && (await betterAuthSession(auth, alice.token)) === null);
+    await sleep(2500); // past BETTER_AUTH_SESSION_CACHE_SECONDS
+    res = await api(service, alice.token, "GET", `/api/${alice.id}/tasks`);
+    check("session: signed out, after the cache time the token is 401", res.status === 401, `${res.status} ${JSON.stringify(res.json)}`);
+    res = await api(service, bob.token, "GET", `/api/${bob.id}/tasks`);
+    check("session: the other user's session still works", res.status === 200, `${res.status}`);
+
+    // Better Auth goes away: the session just checked (above) is still in
+    // the cache; a token never checked cannot be checked, quickly.
+    await stop(auth.child);
+    res = await api(service, bob.token, "GET", `/api/${bob.id}/tasks`);
+    check("session: auth down, a session checked within the cache time still works", res.status === 200, `${res.status}`);
+    const started = Date.now();
+    res = await api(service, madeUpToken(), "GET", `/api/${bob.id}/tasks`);
+    const elapsed = Date.now() - started;
+    check("session: auth down, an unchecked token is 503, quickly", res.status === 503 && elapsed < 10_000, `${res.status} in ${elapsed} ms`);
+    check("session: auth down, the service stays up", (await fetch(`${service.url}/_ping`)).ok);
+  } finally {
+    await stop(service.child);
+    await stop(auth.child);
+  }
+
+  // Both plugins: one service in session mode takes Better Auth's JWTs and
+  // its session tokens; a service not in session mode only the JWTs.
+  const both = await startBetterAuth({ plugins: "jwt,bearer" });
+  const sessions = await startService({ BETTER_AUTH_URL: both.url, BETTER_AUTH_SESSION_TOKENS: "true", BETTER_AUTH_SESSION_CACHE_SECONDS: "2" });
+  const jwtOnly = await startService({ BETTER_AUTH_URL: both.url });
+  try {
+    const user = await signInForSession(both, "Alice");
+    const jwtRes = await fetch(`${both.url}/api/auth/token`, { headers: { authorization: `Bearer ${user.token}` } });
+    const jwt = jwtRes.ok ? (await jwtRes.json()).token : null;
+    check("session+jwt: a JWT for the session (GET /api/auth/token by bearer token)", typeof jwt === "string" && jwt.split(".").length === 3, `${jwtRes.status}`);
+    let res = await api(sessions, user.token, "GET", `/api/${user.id}/tasks`);
+    check("session+jwt: session mode takes the session token", res.status === 200, `${res.status}`);
+    res = await api(sessions, jwt, "GET", `/api/${user.id}/tasks`);
+    check("session+jwt: session mode still takes the JWT", res.status === 200, `${res.status} ${JSON.stringify(res.json)}`);
+    res = await api(jwtOnly, jwt, "GET", `/api/${user.id}/tasks`);
+    check("session+jwt: without session mode, the JWT works", res.status === 200, `${res.status}`);
+    res = await api(jwtOnly, user.token, "GET", `/api/${user.id}/tasks`);
+    check("session+jwt: without session mode, the session token is 401", res.status === 401, `${res.status}`);
+  } finally {
+    await stop(sessions.child);
+    await stop(jwtOnly.child);
+    await stop(both.child);
+  }
+}
+
 async function keysAndFailures() {
   // Rotation: Better Auth restarts with fresh keys on the same URL; our
   // service, not restarted, accepts tokens with the new kid.
@@ -309,6 +452,7 @@ async function main() {
       await jwksFlavour(alg);
     }
     await hs256Flavour();
+    await sessionFlavour();
     await keysAndFailures();
   } catch (error) {
     check("suite ran to the end", false, error.stack ?? String(error));
