@@ -57,15 +57,9 @@ jwks_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 auth_url="http://127.0.0.1:$jwks_port"
 
-# A static JWKS standing in for Better Auth's, with the fixture Ed25519 key.
-mkdir -p "$out/jwks/api/auth"
-python3 - "$out/jwks/api/auth/jwks" <<'PY'
-import json, sys
-jwk = json.load(open("tests/fixtures/keys/jwk.json"))["ed25519"]
-jwk.update({"alg": "EdDSA", "kid": "bench-key"})
-json.dump({"keys": [jwk]}, open(sys.argv[1], "w"))
-PY
-(cd "$out/jwks" && exec python3 -m http.server "$jwks_port" --bind 127.0.0.1 >/dev/null 2>&1) &
+# Better Auth stands in as bench/auth_stub.py: the JWKS of the fixture
+# Ed25519 key, and get-session for the session-mode tokens.
+python3 bench/auth_stub.py "$jwks_port" >/dev/null 2>&1 &
 jwks_pid=$!
 service_pid=
 cleanup() {
@@ -85,6 +79,7 @@ start_service() { # database
   local started
   started=$(date +%s%N)
   LOCO_ENV=production DATABASE_URL="$pg/$1" BETTER_AUTH_SECRET=$secret BETTER_AUTH_URL=$auth_url \
+    BETTER_AUTH_SESSION_TOKENS=true \
     CORS_ALLOWED_ORIGINS=http://localhost:3000 PORT=$port BINDING=127.0.0.1 LOG_LEVEL=info LOG_FORMAT=json \
     RATE_LIMIT_PER_SECOND=0 DB_MAX_CONNECTIONS=${BENCH_POOL:-8} "$bin" start >"$out/service-$1.log" 2>&1 &
   service_pid=$!
@@ -110,6 +105,10 @@ run_pgbench() { # database script
 }
 
 node bench/tokens.mjs "$users" "$secret" "$auth_url" >"$out/tokens.txt"
+# The same users with Better Auth session tokens (session mode), and with
+# EdDSA JWTs only (the JWKS half of tokens.txt).
+awk '{print $1, "sess_" $1 "_bench"}' "$out/tokens.txt" >"$out/tokens-session.txt"
+awk 'NR % 2 == 0' "$out/tokens.txt" >"$out/tokens-eddsa.txt"
 prepare_db todo_bench "$users"
 start_service todo_bench
 startup=$startup_ms
@@ -119,6 +118,14 @@ for scenario in list list_tag get create toggle mix; do
   result[$scenario]=$(run_wrk "$scenario" "$out/tokens.txt")
   echo "   ${result[$scenario]}"
 done
+# The list with each kind of credential: EdDSA JWTs only, and session
+# tokens (one get-session per user, then the cache).
+echo "== list_eddsa: $connections connections, ${seconds}s"
+result[list_eddsa]=$(run_wrk list "$out/tokens-eddsa.txt")
+echo "   ${result[list_eddsa]}"
+echo "== list_session: $connections connections, ${seconds}s"
+result[list_session]=$(run_wrk list "$out/tokens-session.txt")
+echo "   ${result[list_session]}; Better Auth asked $(curl -fsS "$auth_url/calls") times"
 # The live stream: one open stream per user while writes run, then a
 # second's worth of reminders (bench/streams.py).
 streams=${BENCH_STREAMS:-$(( users < 1000 ? users : 1000 ))}
@@ -151,7 +158,7 @@ echo "== the tag filter's plan on $((scale_users * per_user)) tasks: $out/explai
 python3 - "$out/results.json" <<PY
 import json, sys
 r = {k: json.loads(v) for k, v in {
-    "list": '''${result[list]}''', "list_tag": '''${result[list_tag]}''', "get": '''${result[get]}''', "create": '''${result[create]}''',
+    "list": '''${result[list]}''', "list_tag": '''${result[list_tag]}''', "list_eddsa": '''${result[list_eddsa]}''', "list_session": '''${result[list_session]}''', "get": '''${result[get]}''', "create": '''${result[create]}''',
     "toggle": '''${result[toggle]}''', "mix": '''${result[mix]}''', "list_1m": '''${result[list_scale]}''',
 }.items()}
 ceiling = {"list": float("${ceiling_list:-0}" or 0), "create": float("${ceiling_create:-0}" or 0)}
@@ -171,6 +178,7 @@ for name, row in r.items():
 print(f"peak RSS {report['peak_rss_mb']} MB; start to first /_ping 200: {report['startup_ms']} ms; "
       f"list p50 on {report['scale_rows']} rows / on {report['rows']}: "
       f"{r['list_1m']['p50_ms'] / r['list']['p50_ms']:.2f}x; "
-      f"list_tag / list throughput: {r['list_tag']['rps'] / r['list']['rps']:.2f}")
+      f"list_tag / list throughput: {r['list_tag']['rps'] / r['list']['rps']:.2f}; "
+      f"list, session / EdDSA tokens: {r['list_session']['rps'] / r['list_eddsa']['rps']:.2f}")
 print(f"written to {sys.argv[1]}")
 PY
