@@ -270,12 +270,7 @@ pub struct FeedQuery {
 /// `Invalid` naming each bad parameter.
 pub fn parse_feed_query(pairs: &[(String, String)]) -> DomainResult<FeedQuery> {
     use super::errors::{DomainError, FieldError};
-    let first = |name: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
+    let first = |name: &str| super::query::first(pairs, name);
     let mut errors = Vec::new();
     let after = match first("after") {
         None => None,
@@ -287,18 +282,13 @@ pub fn parse_feed_query(pairs: &[(String, String)]) -> DomainResult<FeedQuery> {
             }
         },
     };
-    let limit = match first("limit") {
+    let limit = match first("limit").map(|text| super::query::limit(text, MAX_PAGE)) {
         None => 100,
-        Some(text) => match text.parse::<u64>() {
-            Ok(limit) if (1..=MAX_PAGE).contains(&limit) => limit,
-            _ => {
-                errors.push(FieldError::new(
-                    "limit",
-                    format!("must be a whole number from 1 to {MAX_PAGE}"),
-                ));
-                100
-            }
-        },
+        Some(Ok(limit)) => limit,
+        Some(Err(e)) => {
+            errors.push(e);
+            100
+        }
     };
     if errors.is_empty() {
         Ok(FeedQuery { after, limit })

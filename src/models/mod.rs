@@ -6,6 +6,7 @@ pub mod _entities;
 pub mod errors;
 pub mod events;
 pub mod idempotency_keys;
+pub mod query;
 pub mod recurrence;
 pub mod reminders;
 pub mod schema;

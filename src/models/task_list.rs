@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     _entities::task_tags,
     errors::{DomainError, DomainResult, FieldError},
+    query,
     tags::{parse_tag, MAX_TAGS_PER_TASK},
     tasks::{Column, Entity, Model},
 };
@@ -290,12 +291,7 @@ impl TaskFilter {
     /// `Invalid` naming every parameter with an unknown or out-of-range
     /// value.
     pub fn from_query(pairs: &[(String, String)]) -> DomainResult<Self> {
-        let first = |name: &str| {
-            pairs
-                .iter()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.as_str())
-        };
+        let first = |name: &str| query::first(pairs, name);
         let mut errors = Vec::new();
         let mut filter = Self::default();
         if let Some(value) = first("status") {
@@ -317,12 +313,9 @@ impl TaskFilter {
             }
         }
         if let Some(limit) = first("limit") {
-            match limit.parse::<u64>() {
-                Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => filter.limit = limit,
-                _ => errors.push(FieldError::new(
-                    "limit",
-                    format!("must be a whole number from 1 to {MAX_LIMIT}"),
-                )),
+            match query::limit(limit, MAX_LIMIT) {
+                Ok(limit) => filter.limit = limit,
+                Err(e) => errors.push(e),
             }
         }
         if let Some(q) = first("q") {
