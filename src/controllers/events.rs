@@ -70,8 +70,9 @@ pub async fn feed(
     let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&uri)
         .map_err(|_| ApiError::BadRequest("the query string cannot be read".to_string()))?;
     let query = events::parse_feed_query(&pairs)?;
+    let resume = last_event_id(&headers)?;
     if wants_stream(&headers) {
-        return stream(auth, &ctx, &headers, query.after).await;
+        return stream(auth, &ctx, resume.or(query.after)).await;
     }
     let after = query.after.unwrap_or(0);
     match events::after(&ctx.db, &auth.owner_id, after, query.limit).await? {
@@ -97,35 +98,23 @@ pub async fn feed(
     }
 }
 
-/// Where a stream starts: `Last-Event-ID`, else `after`, else the latest
-/// event (from now on).
-async fn start_position(
-    db: &DatabaseConnection,
-    owner_id: &str,
-    headers: &HeaderMap,
-    after: Option<i64>,
-) -> Result<i64, ApiError> {
-    if let Some(value) = headers.get("last-event-id") {
-        return value
-            .to_str()
-            .ok()
-            .and_then(events::parse_event_id)
-            .ok_or_else(|| {
-                ApiError::validation("Last-Event-ID", "must be an event id (0 or more)")
-            });
-    }
-    match after {
-        Some(after) => Ok(after),
-        None => Ok(events::head(db, owner_id).await?),
-    }
+/// The `Last-Event-ID` header, checked on every request that carries one
+/// (a page of JSON ignores a valid one: it has `after`).
+fn last_event_id(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(value) = headers.get("last-event-id") else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(events::parse_event_id)
+        .map(Some)
+        .ok_or_else(|| ApiError::validation("Last-Event-ID", "must be an event id (0 or more)"))
 }
 
-async fn stream(
-    auth: AuthUser,
-    ctx: &AppContext,
-    headers: &HeaderMap,
-    after: Option<i64>,
-) -> ApiResult {
+/// A stream starting after `after` (`Last-Event-ID`, else the query's
+/// `after`), else from now on.
+async fn stream(auth: AuthUser, ctx: &AppContext, after: Option<i64>) -> ApiResult {
     let settings = Settings::of(ctx).map_err(|e| ApiError::Internal(e.to_string()))?;
     let slots = ctx
         .shared_store
@@ -135,7 +124,10 @@ async fn stream(
         .shared_store
         .get::<Shutdown>()
         .ok_or_else(|| ApiError::Internal("shutdown signal not set up".to_string()))?;
-    let start = start_position(&ctx.db, &auth.owner_id, headers, after).await?;
+    let start = match after {
+        Some(after) => after,
+        None => events::head(&ctx.db, &auth.owner_id).await?,
+    };
     // Subscribed before the first read, so no commit falls in between.
     let wake = events::subscribe();
     let head = match events::after(&ctx.db, &auth.owner_id, start, 1).await? {

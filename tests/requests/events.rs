@@ -155,6 +155,14 @@ async fn pages_after_and_what_is_gone() {
             .await;
         assert_eq!(invalid.status_code(), 422);
         assert_json_snapshot!("feed_invalid_query", snapshot_of(&invalid));
+        for bad in ["", "abc", "-1"] {
+            let response = server
+                .get(&feed(ALICE))
+                .authorization_bearer(token(ALICE))
+                .add_header("last-event-id", bad)
+                .await;
+            assert_eq!(response.status_code(), 422, "Last-Event-ID {bad:?}");
+        }
         let missing = server.get(&feed(ALICE)).await;
         assert_eq!(missing.status_code(), 401);
         let foreign = server
