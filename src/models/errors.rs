@@ -1,9 +1,9 @@
 //! The domain error: what a model function or a parse function can answer
 //! besides success, in terms of the data, not of a transport.
 //!
-//! Models know nothing of HTTP or MCP. `crate::errors` turns a
-//! [`DomainError`] into a problem+json response; an MCP tool turns the same
-//! error into a tool result. The wording of [`FieldError`] messages is part
+//! Models know nothing of HTTP or MCP. The HTTP layer's `errors` module
+//! turns a [`DomainError`] into a problem+json response; an MCP tool turns
+//! the same error into a tool result. The wording of [`FieldError`] messages is part
 //! of the API: both transports show it as it is.
 
 use std::collections::BTreeMap;

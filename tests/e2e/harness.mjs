@@ -68,3 +68,22 @@ export async function startService({ bin, cwd, database, settings = {} }) {
   child.kill("SIGKILL");
   throw new Error(`the service did not answer /_ping:\n${printed}`);
 }
+
+/**
+ * Debian's Chromium through playwright-core's `chromium`, headless, with a
+ * fresh profile in `profile` and the flags that keep it off the network.
+ */
+export function launchOfflineChromium(chromium, executablePath, profile) {
+  return chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}

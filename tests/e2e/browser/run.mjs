@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { check, finish, startService as startServiceAt } from "../harness.mjs";
+import { check, finish, startService as startServiceAt, launchOfflineChromium } from "../harness.mjs";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,19 +44,7 @@ async function main() {
     .pop();
   let browser;
   try {
-    // A fresh profile, and the flags that keep Chromium off the network.
-    browser = await chromium.launchPersistentContext(join(work, "profile"), {
-      executablePath: browserPath,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchOfflineChromium(chromium, browserPath, join(work, "profile"));
     const page = await browser.newPage();
     const requested = [];
     page.on("request", (request) => requested.push(request.url()));

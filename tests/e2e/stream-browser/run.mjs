@@ -15,7 +15,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { check, finish, freePort, startService } from "../harness.mjs";
+import { check, finish, freePort, startService, launchOfflineChromium } from "../harness.mjs";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -153,19 +153,7 @@ async function main() {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
 
-    // A fresh profile, and the flags that keep Chromium off the network.
-    browser = await chromium.launchPersistentContext(join(work, "profile"), {
-      executablePath: browserPath,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchOfflineChromium(chromium, browserPath, join(work, "profile"));
     const page = await browser.newPage();
     const requested = [];
     page.on("request", (request) => requested.push(request.url()));
