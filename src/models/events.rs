@@ -17,7 +17,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     entity::prelude::*,
     sea_query::{Expr, OnConflict},
@@ -86,13 +86,6 @@ impl From<task_events::Model> for Event {
     }
 }
 
-fn now() -> DateTimeWithTimeZone {
-    let now = Utc::now();
-    now.duration_trunc(TimeDelta::milliseconds(1))
-        .unwrap_or(now)
-        .fixed_offset()
-}
-
 /// Appends an event for the owner's task, in the caller's transaction;
 /// returns its id.
 ///
@@ -126,7 +119,7 @@ pub async fn append<C: ConnectionTrait>(
         kind: ActiveValue::Set(kind.as_str().to_string()),
         task_id: ActiveValue::Set(task_id),
         task: ActiveValue::Set(snapshot),
-        at: ActiveValue::Set(now()),
+        at: ActiveValue::Set(tasks::now()),
     }
     .insert(db)
     .await?;

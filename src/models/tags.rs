@@ -10,7 +10,6 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DurationRound, TimeDelta, Utc};
 use sea_orm::{
     entity::prelude::*, sea_query::Expr, ActiveValue, ExprTrait, FromQueryResult, QuerySelect,
     TransactionSession, TransactionTrait,
@@ -207,34 +206,37 @@ async fn carriers<C: ConnectionTrait>(
         .await?)
 }
 
-/// Rewrites `tasks.tags` of the given tasks from their rows, and moves
-/// their `updated_at` and `version` (so their ETags change).
+/// Rewrites `tasks.tags` of the given tasks from their rows (read in one
+/// query), moves their `updated_at` and `version` (so their ETags change),
+/// and records each change in the feed.
 async fn refresh_tasks<C: ConnectionTrait>(
     db: &C,
     owner_id: &str,
     ids: &[i64],
 ) -> DomainResult<()> {
-    let now = Utc::now();
-    let now = now
-        .duration_trunc(TimeDelta::milliseconds(1))
-        .unwrap_or(now)
-        .fixed_offset();
-    for id in ids {
-        let names: Vec<String> = task_tags::Entity::find()
-            .select_only()
-            .column(task_tags::Column::Name)
-            .filter(task_tags::Column::TaskId.eq(*id))
-            .into_tuple::<String>()
-            .all(db)
-            .await?;
-        let mut names = names;
+    let now = tasks::now();
+    let rows: Vec<(i64, String)> = task_tags::Entity::find()
+        .select_only()
+        .column(task_tags::Column::TaskId)
+        .column(task_tags::Column::Name)
+        .filter(task_tags::Column::UserId.eq(owner_id))
+        .filter(task_tags::Column::TaskId.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut names_of: std::collections::BTreeMap<i64, Vec<String>> =
+        ids.iter().map(|id| (*id, Vec::new())).collect();
+    for (task_id, name) in rows {
+        names_of.entry(task_id).or_default().push(name);
+    }
+    for (id, mut names) in names_of {
         names.sort();
         let updated = tasks::Entity::update_many()
             .col_expr(Column::Tags, Expr::value(joined(&names)))
             .col_expr(Column::UpdatedAt, Expr::value(now))
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .filter(Column::UserId.eq(owner_id))
-            .filter(Column::Id.eq(*id))
+            .filter(Column::Id.eq(id))
             .exec_with_returning(db)
             .await?;
         for task in &updated {

@@ -76,9 +76,11 @@ pub trait Precondition: Sync {
     fn holds_for(&self, etag: &str) -> bool;
 }
 
-/// The clock every write uses: UTC, to the millisecond, so the value read
-/// back (and sent to clients) is the value written, on both databases.
-fn now() -> DateTimeWithTimeZone {
+/// The clock every write uses (tasks, tags, events): UTC, to the
+/// millisecond, so the value read back (and sent to clients) is the value
+/// written, on both databases.
+#[must_use]
+pub fn now() -> DateTimeWithTimeZone {
     let now = Utc::now();
     now.duration_trunc(TimeDelta::milliseconds(1))
         .unwrap_or(now)
