@@ -83,7 +83,8 @@ impl Hooks for App {
         let settings = Arc::new(Settings::from_config(&ctx.config)?);
         let production = ctx.environment == Environment::Production;
         let verifier = Verifier::from_settings(&settings.auth, production)
-            .map_err(|problem| Error::Message(format!("auth configuration: {problem}")))?;
+            .map_err(|problem| Error::Message(format!("auth configuration: {problem}")))?
+            .with_mcp(crate::mcp::token_rules(&settings), settings.auth.leeway());
         tracing::info!(
             jwks = verifier.jwks_enabled(),
             hs256 = verifier.shared_secret_enabled(),
@@ -165,13 +166,14 @@ impl Hooks for App {
         Ok(())
     }
 
-    fn routes(_ctx: &AppContext) -> AppRoutes {
+    fn routes(ctx: &AppContext) -> AppRoutes {
         AppRoutes::empty()
             .add_route(controllers::health::routes())
             .add_route(controllers::tasks::routes())
             .add_route(controllers::tags::routes())
             .add_route(controllers::events::routes())
             .add_route(controllers::docs::routes())
+            .add_route(crate::mcp::routes(ctx))
     }
 
     /// The interactive docs (Swagger UI, vendored: no internet needed),
