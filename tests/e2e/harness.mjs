@@ -33,14 +33,14 @@ export function freePort() {
 }
 
 /**
- * Starts the service binary (`todo_api-cli start`) in development on a free
- * port with a SQLite database at `database` (a file path), the environment
+ * Starts the service binary (`todo_api-cli start`) in development on `port`
+ * (default: a free one) with a SQLite database at `database` (a file path), the environment
  * as a user would set it plus `settings`, and waits for `/_ping`. Returns
  * `{ url, port, child, output }`; `output()` is what it printed so far.
  */
-export async function startService({ bin, cwd, database, settings = {} }) {
+export async function startService({ bin, cwd, database, settings = {}, port }) {
   const { spawn } = await import("node:child_process");
-  const port = await freePort();
+  port ??= await freePort();
   const env = {
     ...process.env,
     LOCO_ENV: "development",

@@ -2,12 +2,18 @@
 // verifies them. Walks the journey a frontend makes, once per key algorithm
 // Better Auth offers, once with HS256 tokens a frontend signs itself and
 // once with the `bearer` plugin's session tokens (session mode), then checks
-// key rotation, expiry, foreign tokens and an auth server that goes away.
+// key rotation, expiry, foreign tokens and an auth server that goes away;
+// last, the MCP endpoint with the official Python SDK (`mcp` from PyPI) and
+// Better Auth's tokens, JWT and OAuth access token, on SQLite and
+// PostgreSQL.
 //
 //   TODO_API_BIN  the service binary (default: target/debug/todo_api-cli)
+//   MCP_PYTHON    a Python with `mcp` installed (default: target/mcp-venv,
+//                 which scripts/e2e makes from tests/e2e/mcp/requirements.txt)
+//   E2E_PG_SERVER the PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
 //
 // Prints one line per check and closes with "N passed, M failed".
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +21,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { check, finish, freePort, startService as startServiceAt } from "../harness.mjs";
 import { SignJWT } from "jose";
+import { mcpAccessToken } from "./oauth.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../../..");
@@ -60,12 +67,13 @@ async function stop(child) {
 }
 
 /** A real Better Auth server on its own port and database. */
-async function startBetterAuth({ alg = "EdDSA", expiration, port, db, plugins } = {}) {
+async function startBetterAuth({ alg = "EdDSA", expiration, port, db, plugins, mcpResource } = {}) {
   port ??= await freePort();
   db ??= join(work, `better-auth-${alg}-${port}-${Date.now()}.sqlite`);
   const env = { ...process.env, BA_PORT: String(port), BA_DB: db, BA_ALG: alg };
   if (expiration) env.BA_EXPIRATION = expiration;
   if (plugins) env.BA_PLUGINS = plugins;
+  if (mcpResource) env.MCP_RESOURCE = mcpResource;
   const child = await startProcess("better-auth", process.execPath, ["auth-server.mjs"], { cwd: here, env }, (l) =>
     l.startsWith("ready "),
   );
@@ -73,12 +81,13 @@ async function startBetterAuth({ alg = "EdDSA", expiration, port, db, plugins } 
 }
 
 /** Our service, configured through the environment as a user would. */
-async function startService(settings) {
+async function startService(settings, port) {
   const database = join(work, `service-${children.size}-${Date.now()}.sqlite`);
   const service = await startServiceAt({
     bin,
     cwd: repo,
     database,
+    port,
     settings: { BETTER_AUTH_SECRET: "", ...settings },
   });
   children.add(service.child);
@@ -441,6 +450,95 @@ async function keysAndFailures() {
   }
 }
 
+/** Runs the official Python MCP SDK's client (tests/e2e/mcp/client.py); resolves to its exit code and output. */
+function mcpClient(args) {
+  const python = process.env.MCP_PYTHON ?? join(repo, "target/mcp-venv/bin/python");
+  const child = spawn(python, [join(repo, "tests/e2e/mcp/client.py"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  return new Promise((res) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      res({ code, output });
+    });
+  });
+}
+
+/** A fresh PostgreSQL database for the service; its URL. */
+function freshPostgres(name) {
+  const server = process.env.E2E_PG_SERVER ?? "postgres://postgres@127.0.0.1:5432";
+  for (const sql of [`DROP DATABASE IF EXISTS ${name}`, `CREATE DATABASE ${name}`]) {
+    const done = spawnSync("psql", [`${server}/postgres`, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { encoding: "utf8" });
+    if (done.status !== 0) throw new Error(`psql ${sql}: ${done.stderr}`);
+  }
+  return `${server}/${name}`;
+}
+
+/**
+ * The MCP endpoint with the official Python SDK's client and real Better
+ * Auth tokens, on SQLite and on PostgreSQL: the jwt plugin's token (both
+ * protocol eras: the initialize handshake and the 2026-07-28 discover), and
+ * an OAuth access token for the MCP resource from the OAuth provider plugin,
+ * got through its authorization code flow, which the REST routes refuse.
+ */
+async function mcpFlavour() {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const resource = `${base}/mcp`;
+  const auth = await startBetterAuth({ mcpResource: resource });
+  try {
+    for (const db of ["sqlite", "postgres"]) {
+      const settings = { BETTER_AUTH_URL: auth.url, PUBLIC_URL: base };
+      if (db === "postgres") settings.DATABASE_URL = freshPostgres("todo_api_e2e_mcp");
+      const service = await startService(settings, port);
+      try {
+        const alice = await signUp(auth, "Alice");
+        const bob = await signUp(auth, "Bob");
+        const bobs = await api(service, bob.token, "POST", `/api/${bob.id}/tasks`, { title: "Bob's secret" });
+        for (const mode of ["legacy", "auto"]) {
+          const run = await mcpClient(["--url", service.url, "--token", alice.token, "--user", alice.id, "--mode", mode, "--foreign-task", String(bobs.json.id)]);
+          check(`mcp [${db}] the Python SDK (${mode}) with a Better Auth JWT: every tool`, run.code === 0, run.output);
+        }
+        const bobsAfter = await api(service, bob.token, "GET", `/api/${bob.id}/tasks/${bobs.json.id}`);
+        check(`mcp [${db}] the other user's task is untouched`, JSON.stringify(bobsAfter.json) === JSON.stringify(bobs.json), JSON.stringify(bobsAfter.json));
+
+        const anonymous = await fetch(`${base}/mcp`, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+        });
+        check(
+          `mcp [${db}] no token: 401 naming the resource metadata`,
+          anonymous.status === 401 && anonymous.headers.get("www-authenticate") === `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource"`,
+          `${anonymous.status} ${anonymous.headers.get("www-authenticate")}`,
+        );
+        const metadata = await (await fetch(`${base}/.well-known/oauth-protected-resource`)).json();
+        check(
+          `mcp [${db}] the resource metadata names the resource and Better Auth`,
+          metadata.resource === resource && JSON.stringify(metadata.authorization_servers) === JSON.stringify([auth.url]),
+          JSON.stringify(metadata),
+        );
+
+        const oauth = await mcpAccessToken({ authUrl: auth.url, resource, cookie: alice.cookie, scope: "profile email" });
+        const [header, claims] = oauth.accessToken.split(".").slice(0, 2).map((part) => JSON.parse(Buffer.from(part, "base64url")));
+        check(`mcp [${db}] the OAuth provider issued an at+jwt for the resource`, header.typ === "at+jwt" && claims.aud === resource && claims.sub === alice.id && !!claims.azp, JSON.stringify({ header, claims }));
+        const viaOAuth = await mcpClient(["--url", service.url, "--token", oauth.accessToken, "--user", alice.id, "--mode", "auto", "--feed-token", alice.token]);
+        check(`mcp [${db}] the Python SDK with the OAuth access token: every tool`, viaOAuth.code === 0, viaOAuth.output);
+        const rest = await api(service, oauth.accessToken, "GET", `/api/${alice.id}/tasks`);
+        check(`mcp [${db}] the REST routes refuse the OAuth access token`, rest.status === 401 && /audience/.test(rest.json?.detail ?? ""), `${rest.status} ${JSON.stringify(rest.json)}`);
+      } finally {
+        await stop(service.child);
+      }
+    }
+  } finally {
+    await stop(auth.child);
+  }
+}
+
 async function main() {
   if (!existsSync(bin)) {
     console.error(`e2e: the service binary ${bin} is missing; build it first (cargo test --no-run or cargo build)`);
@@ -448,12 +546,16 @@ async function main() {
   }
   const started = Date.now();
   try {
-    for (const alg of ["EdDSA", "ES256", "ES512", "RS256", "PS256"]) {
-      await jwksFlavour(alg);
+    // E2E_ONLY=mcp runs the MCP part alone (while working on it).
+    if (process.env.E2E_ONLY !== "mcp") {
+      for (const alg of ["EdDSA", "ES256", "ES512", "RS256", "PS256"]) {
+        await jwksFlavour(alg);
+      }
+      await hs256Flavour();
+      await sessionFlavour();
+      await keysAndFailures();
     }
-    await hs256Flavour();
-    await sessionFlavour();
-    await keysAndFailures();
+    await mcpFlavour();
   } catch (error) {
     check("suite ran to the end", false, error.stack ?? String(error));
   } finally {

@@ -2,7 +2,7 @@
 (`mcp` from PyPI), its Streamable HTTP transport, a real token.
 
     python client.py --url http://127.0.0.1:5150 --token <bearer> --user <sub> \
-        --mode legacy|auto [--foreign-task <id>]
+        --mode legacy|auto [--foreign-task <id>] [--feed-token <REST token>]
 
 Lists the tools and calls each one, checks what comes back (the REST
 shapes as structured content, refusals as `isError` results, an unknown
@@ -12,6 +12,7 @@ feed. Prints one line per check; exits 1 when any fails.
 
 import argparse
 import asyncio
+import secrets
 import sys
 
 import httpx2
@@ -42,7 +43,17 @@ async def run(args):
         f"{args.url}/mcp", http_client=create_mcp_http_client(headers=headers)
     )
     mode = args.mode
+    # A tag of this run's own: the user may have tasks from earlier runs.
+    tag = f"garden-{secrets.token_hex(4)}"
     async with Client(transport, mode=mode) as client:
+        # legacy: the initialize handshake; auto: server/discover, which
+        # this server answers, so the current revision.
+        expected = "2025-11-25" if mode == "legacy" else "2026-07-28"
+        check(
+            f"[{mode}] negotiated protocol revision {expected}",
+            client.protocol_version == expected,
+            client.protocol_version,
+        )
         tools = (await client.list_tools()).tools
         names = sorted(tool.name for tool in tools)
         check(
@@ -73,7 +84,7 @@ async def run(args):
             {
                 "title": "  Water the plants ",
                 "priority": "high",
-                "tags": ["Home", "garden"],
+                "tags": ["Home", tag.upper()],
                 "due_date": "2030-05-06T09:00:00Z",
                 "recurrence": "FREQ=WEEKLY;BYDAY=MO",
             },
@@ -84,14 +95,14 @@ async def run(args):
             not added.is_error
             and task.get("title") == "Water the plants"
             and task.get("user_id") == args.user
-            and task.get("tags") == ["garden", "home"]
+            and task.get("tags") == sorted([tag, "home"])
             and task.get("priority") == "high",
             f"{added.is_error} {task}",
         )
         check(f"[{mode}] add_task's text is one line", "\n" not in text_of(added), text_of(added))
         task_id = task.get("id")
 
-        listed = await client.call_tool("list_tasks", {"tag": "garden", "status": "pending"})
+        listed = await client.call_tool("list_tasks", {"tag": tag, "status": "pending"})
         ids = [t["id"] for t in (listed.structured_content or {}).get("tasks", [])]
         check(f"[{mode}] list_tasks filters by tag and status", ids == [task_id], listed.structured_content)
 
@@ -118,7 +129,7 @@ async def run(args):
 
         tags = await client.call_tool("list_tags", {})
         names = [t["name"] for t in (tags.structured_content or {}).get("tags", [])]
-        check(f"[{mode}] list_tags names the tags", "garden" in names and "home" in names, names)
+        check(f"[{mode}] list_tags names the tags", tag in names and "home" in names, names)
 
         deleted = await client.call_tool("delete_task", {"task_id": task_id})
         check(
@@ -158,9 +169,13 @@ async def run(args):
             check(f"[{mode}] an unknown tool is a protocol error", error.error.code == -32602, error.error)
 
     # The tools' writes are in the user's change feed, like REST writes.
-    async with httpx2.AsyncClient(headers=headers) as http:
+    # (An OAuth access token opens /mcp only: the feed is read with the
+    # user's REST token, --feed-token, when one is given.)
+    feed_headers = {"Authorization": f"Bearer {args.feed_token or args.token}"}
+    async with httpx2.AsyncClient(headers=feed_headers) as http:
         feed = await http.get(f"{args.url}/api/{args.user}/events", params={"after": 0, "limit": 1000})
-        kinds = [e.get("type") for e in feed.json() if e.get("task_id") == task_id]
+        events = feed.json() if feed.status_code == 200 else []
+        kinds = [e.get("type") for e in events if e.get("task_id") == task_id]
         check(
             f"[{mode}] the tools' writes are in the change feed",
             feed.status_code == 200
@@ -178,6 +193,7 @@ def main():
     parser.add_argument("--user", required=True)
     parser.add_argument("--mode", default="auto")
     parser.add_argument("--foreign-task", type=int)
+    parser.add_argument("--feed-token")
     args = parser.parse_args()
     asyncio.run(run(args))
     sys.exit(1 if failures else 0)
