@@ -113,7 +113,7 @@ prepare_db todo_bench "$users"
 start_service todo_bench
 startup=$startup_ms
 declare -A result
-for scenario in list list_tag get create toggle mix; do
+for scenario in list list_tag mcp_list get create toggle mix; do
   echo "== $scenario: $connections connections, ${seconds}s"
   result[$scenario]=$(run_wrk "$scenario" "$out/tokens.txt")
   echo "   ${result[$scenario]}"
@@ -160,7 +160,7 @@ echo "== the tag filter's plan on $((scale_users * per_user)) tasks: $out/explai
 python3 - "$out/results.json" <<PY
 import json, sys
 r = {k: json.loads(v) for k, v in {
-    "list": '''${result[list]}''', "list_tag": '''${result[list_tag]}''', "list_eddsa": '''${result[list_eddsa]}''', "list_session": '''${result[list_session]}''', "get": '''${result[get]}''', "create": '''${result[create]}''',
+    "list": '''${result[list]}''', "list_tag": '''${result[list_tag]}''', "mcp_list": '''${result[mcp_list]}''', "list_eddsa": '''${result[list_eddsa]}''', "list_session": '''${result[list_session]}''', "get": '''${result[get]}''', "create": '''${result[create]}''',
     "toggle": '''${result[toggle]}''', "mix": '''${result[mix]}''', "list_1m": '''${result[list_scale]}''',
 }.items()}
 ceiling = {"list": float("${ceiling_list:-0}" or 0), "create": float("${ceiling_create:-0}" or 0)}
@@ -181,6 +181,7 @@ print(f"peak RSS {report['peak_rss_mb']} MB; start to first /_ping 200: {report[
       f"list p50 on {report['scale_rows']} rows / on {report['rows']}: "
       f"{r['list_1m']['p50_ms'] / r['list']['p50_ms']:.2f}x; "
       f"list_tag / list throughput: {r['list_tag']['rps'] / r['list']['rps']:.2f}; "
+      f"tools/call list_tasks / list: {r['mcp_list']['rps'] / r['list']['rps']:.2f}; "
       f"list, session / EdDSA tokens: {r['list_session']['rps'] / r['list_eddsa']['rps']:.2f}")
 print(f"written to {sys.argv[1]}")
 PY

@@ -1,6 +1,6 @@
 -- wrk script: requests of many users, each with that user's own token.
--- SCENARIO (env): list | list_tag | get | create | toggle | mix (80 % reads,
--- 20 % writes)
+-- SCENARIO (env): list | list_tag | mcp_list | get | create | toggle | mix
+-- (80 % reads, 20 % writes)
 -- TOKENS (env): file of "user_id token" lines; PER_USER: tasks per user.
 local scenario = os.getenv("SCENARIO") or "list"
 local per_user = tonumber(os.getenv("PER_USER") or "50")
@@ -29,6 +29,13 @@ local function build(kind)
     return wrk.format("GET", "/api/" .. user .. "/tasks", headers)
   elseif kind == "list_tag" then
     return wrk.format("GET", "/api/" .. user .. "/tasks?tag=work", headers)
+  elseif kind == "mcp_list" then
+    -- The same list through the MCP endpoint: tools/call list_tasks.
+    headers["Content-Type"] = "application/json"
+    headers["Accept"] = "application/json, text/event-stream"
+    headers["MCP-Protocol-Version"] = "2025-06-18"
+    return wrk.format("POST", "/mcp", headers,
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_tasks","arguments":{}}}')
   elseif kind == "get" then
     return wrk.format("GET", "/api/" .. user .. "/tasks/" .. id, headers)
   elseif kind == "create" then
