@@ -5,6 +5,8 @@ runs them: the change feed and reminders across instances.
 Runs a private PostgreSQL cluster and two processes of the service (ports
 A and B) on it, then checks:
 - a stream held on B sees a write made through A within 1 s;
+- /mcp is stateless: initialize on B, a tool call on A with no handshake
+  there, and the tool's write is on B's stream;
 - 20 reminders due while both run fire exactly once each;
 - writes racing through both instances leave feed ids 1..N, no gap, no
   repeat;
@@ -25,6 +27,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -115,6 +119,23 @@ def feed(base, user, token):
         after = page[-1]["id"]
 
 
+def mcp(base, token, message):
+    """A JSON-RPC message to `base`/mcp as an MCP client posts it (revision
+    2025-11-25): (status or None, body text, headers)."""
+    request = urllib.request.Request(f"{base}/mcp", data=json.dumps(message).encode(), method="POST")
+    for name, value in [("Authorization", f"Bearer {token}"), ("Content-Type", "application/json"),
+                        ("Accept", "application/json, text/event-stream"),
+                        ("MCP-Protocol-Version", "2025-11-25")]:
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode(), response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), error.headers
+    except Exception as error:  # no HTTP answer
+        return None, str(error), None
+
+
 def main():
     if not os.path.exists(BIN):
         sys.exit(f"instances: the service binary {BIN} is missing")
@@ -143,6 +164,19 @@ def main():
         event = stream.wait_for(lambda e: e[1] == "task.created", 5)
         across = None if event is None else event[3] - written
         check("the stream on B sees it within 1 s", across is not None and across < 1.0, f"latency {across}")
+
+        # 1b. /mcp is stateless: an initialize on B, then a tool call on
+        # A with no handshake there; the tool's write reaches B's stream.
+        status, body, headers = mcp(b, token, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "instances", "version": "1"}}})
+        session = headers.get("mcp-session-id") if headers else None
+        check("MCP initialize on B (no session kept)", status == 200 and session is None, f"{status} {body} {session}")
+        status, body, _ = mcp(a, token, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                                         "params": {"name": "add_task", "arguments": {"title": "from a tool on A"}}})
+        result = json.loads(body).get("result", {}) if status == 200 else {}
+        check("MCP tools/call on A without a handshake there", result.get("isError") is False, f"{status} {body}")
+        event = stream.wait_for(lambda e: e[1] == "task.created" and ((e[2] or {}).get("task") or {}).get("title") == "from a tool on A", 5)
+        check("the tool's write is on B's stream", event is not None)
 
         # 2. Reminders due while both instances poll fire once each.
         rem_user, rem_token = "reminded", hs256_token("reminded")
