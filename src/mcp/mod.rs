@@ -21,7 +21,7 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{any_service, get},
+    routing::{get, post_service},
     Json,
 };
 use loco_rs::{app::AppContext, controller::Routes};
@@ -77,7 +77,10 @@ pub fn routes(ctx: &AppContext) -> Routes {
     Routes::new()
         .add(
             "/mcp",
-            any_service(service).layer(middleware::from_fn_with_state(ctx.clone(), authenticate)),
+            // POST carries the messages. GET (a stream the server opens)
+            // and DELETE (ending a session) are 405: stateless, there are
+            // neither.
+            post_service(service).layer(middleware::from_fn_with_state(ctx.clone(), authenticate)),
         )
         .add("/.well-known/oauth-protected-resource", get(metadata))
         .add("/.well-known/oauth-protected-resource/mcp", get(metadata))
@@ -186,6 +189,11 @@ async fn as_json_rpc_error(mut response: Response) -> Response {
         .await
         .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_string())
         .unwrap_or_default();
+    let text = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_string()
+    } else {
+        text
+    };
     let mut rewritten = json_rpc_error(status, INVALID_REQUEST, &text);
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

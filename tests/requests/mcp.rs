@@ -439,6 +439,18 @@ async fn protocol_errors_and_bad_requests() {
             .authorization_bearer(&alice)
             .await;
         seen.insert("get_stream".into(), snapshot_of(&get));
+        let put = server
+            .put("/mcp")
+            .authorization_bearer(&alice)
+            .json(&json!({}))
+            .await;
+        seen.insert("put".into(), snapshot_of(&put));
+        let delete = server
+            .delete("/mcp")
+            .add_header("mcp-session-id", "anything")
+            .authorization_bearer(&alice)
+            .await;
+        seen.insert("delete_session".into(), snapshot_of(&delete));
         let other_host = server
             .post("/mcp")
             .add_header("host", "evil.example")
