@@ -165,13 +165,15 @@ impl Hooks for App {
         Ok(())
     }
 
-    fn routes(_ctx: &AppContext) -> AppRoutes {
+    fn routes(ctx: &AppContext) -> AppRoutes {
         AppRoutes::empty()
             .add_route(controllers::health::routes())
             .add_route(controllers::tasks::routes())
             .add_route(controllers::tags::routes())
             .add_route(controllers::events::routes())
             .add_route(controllers::docs::routes())
+            // Only where the development secret is in use; see the module.
+            .add_route(controllers::dev_tokens::routes(ctx))
     }
 
     /// The interactive docs (Swagger UI, vendored: no internet needed),

@@ -216,6 +216,18 @@ impl AuthSettings {
         non_empty(&self.secret)
     }
 
+    /// The secret the development token route (`POST /_dev/token`) signs
+    /// with: only outside production, and only while the HS256 secret is
+    /// [`DEVELOPMENT_ONLY_SECRET`]. That secret is written in this
+    /// repository, so the route mints nothing a reader of the repository
+    /// could not sign alone; a real secret (one shared with a frontend)
+    /// never gets a route that signs for any user who asks.
+    #[must_use]
+    pub fn development_secret(&self, production: bool) -> Option<String> {
+        self.shared_secret()
+            .filter(|secret| !production && secret == DEVELOPMENT_ONLY_SECRET)
+    }
+
     #[must_use]
     pub fn jwks_issuer(&self) -> Option<String> {
         non_empty(&self.issuer).or_else(|| non_empty(&self.better_auth_url))

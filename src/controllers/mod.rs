@@ -1,3 +1,4 @@
+pub mod dev_tokens;
 pub mod docs;
 pub mod events;
 pub mod health;

@@ -1,6 +1,7 @@
 mod concurrency;
 mod conditional;
 mod cors;
+mod dev_tokens;
 mod errors;
 mod events;
 mod health;
