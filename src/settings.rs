@@ -5,7 +5,7 @@
 //! YAML; an empty string means "not set", so the YAML can always name the
 //! variable and leave it blank.
 
-use std::{sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use loco_rs::{app::AppContext, config::Config, Error, Result};
 use serde::Deserialize;
@@ -27,6 +27,29 @@ pub struct Settings {
     pub limits: Limits,
     pub events: EventSettings,
     pub reminders: ReminderSettings,
+    pub web_client: WebClientSettings,
+}
+
+/// The web client of `assets/static`: a page, served by the service itself
+/// at `/`, that shows a user's tasks through this API and follows their
+/// change stream. On in development; off unless configured in production,
+/// so an API deployment serves no page by surprise.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct WebClientSettings {
+    /// `WEB_CLIENT`: serve the page.
+    pub enabled: bool,
+    /// Where its files are, relative to the working directory.
+    pub folder: PathBuf,
+}
+
+impl Default for WebClientSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            folder: PathBuf::from("assets/static"),
+        }
+    }
 }
 
 /// The change feed and its streams.

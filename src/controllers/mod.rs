@@ -5,3 +5,4 @@ pub mod health;
 pub mod tags;
 pub mod task_docs;
 pub mod tasks;
+pub mod web_client;

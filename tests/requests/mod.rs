@@ -16,3 +16,4 @@ mod tags;
 mod tasks;
 mod tokens;
 mod validation;
+mod web_client;
