@@ -238,12 +238,10 @@ function showAlert(what, kind = "error") {
   alert.className = kind === "error" ? "alert" : "alert info";
   const problem = what instanceof Problem ? what : null;
   const text = problem ? problem.detail : what instanceof Error ? what.message : String(what);
-  alert.replaceChildren(
-    h("p", {}, text),
-    problem && problem.errors.length > 0
-      ? h("ul", {}, problem.errors.map((e) => h("li", { dataset: { field: e.field } }, `${e.field}: ${e.message}`)))
-      : null,
-  );
+  alert.replaceChildren(h("p", {}, text));
+  if (problem && problem.errors.length > 0) {
+    alert.append(h("ul", {}, problem.errors.map((e) => h("li", { dataset: { field: e.field } }, `${e.field}: ${e.message}`))));
+  }
   if (problem) alert.dataset.status = String(problem.status);
   else delete alert.dataset.status;
   alert.hidden = false;
@@ -501,7 +499,13 @@ function upsert(task) {
   const focused = oldRow?.contains(document.activeElement) ? document.activeElement.id : "";
   if (index >= 0) state.tasks.splice(index, 1);
   oldRow?.remove();
-  if (!matches(task)) return;
+  // The count moves at once; refreshMeta() then reads the service's.
+  const shown = matches(task);
+  if (shown !== Boolean(current)) {
+    state.total = Math.max(0, state.total + (shown ? 1 : -1));
+    renderCount();
+  }
+  if (!shown) return;
   let at = state.tasks.findIndex((t) => compare(task, t) < 0);
   if (at < 0) {
     if (state.next) return;
@@ -517,9 +521,14 @@ function upsert(task) {
 }
 
 function remove(id) {
+  const row = rowOf(id);
   state.tasks = state.tasks.filter((t) => t.id !== id);
   state.etags.delete(id);
-  rowOf(id)?.remove();
+  if (row) {
+    row.remove();
+    state.total = Math.max(0, state.total - 1);
+    renderCount();
+  }
 }
 
 const rowOf = (id) => $("task-list").querySelector(`li[data-id="${id}"]`);
@@ -799,7 +808,8 @@ function renderTask(task, oldRow = null) {
 }
 
 function renderList() {
-  $("task-list").replaceChildren(...state.tasks.map((task) => renderTask(task)));
+  // An edit form open on a task that is still listed stays open.
+  $("task-list").replaceChildren(...state.tasks.map((task) => renderTask(task, rowOf(task.id))));
   renderCount();
   renderActiveTags();
 }
