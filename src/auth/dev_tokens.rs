@@ -54,12 +54,14 @@ fn user_id_error(user_id: &str) -> Option<FieldError> {
 }
 
 fn ttl_error(ttl_seconds: i64) -> Option<FieldError> {
-    (!(1..=MAX_TTL_SECONDS).contains(&ttl_seconds)).then(|| {
-        FieldError::new(
-            "ttl_seconds",
-            format!("must be a whole number of seconds from 1 to {MAX_TTL_SECONDS}"),
-        )
-    })
+    (!(1..=MAX_TTL_SECONDS).contains(&ttl_seconds)).then(ttl_refused)
+}
+
+fn ttl_refused() -> FieldError {
+    FieldError::new(
+        "ttl_seconds",
+        format!("must be a whole number of seconds from 1 to {MAX_TTL_SECONDS}"),
+    )
 }
 
 impl DevTokenRequest {
@@ -71,19 +73,7 @@ impl DevTokenRequest {
     /// over [`MAX_USER_ID_CHARS`], with control characters or surrounding
     /// spaces; `ttl_seconds` outside 1 to [`MAX_TTL_SECONDS`].
     pub fn new(user_id: &str, ttl_seconds: Option<i64>) -> Result<Self, Vec<FieldError>> {
-        let ttl_seconds = ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS);
-        let errors: Vec<FieldError> = [user_id_error(user_id), ttl_error(ttl_seconds)]
-            .into_iter()
-            .flatten()
-            .collect();
-        if errors.is_empty() {
-            Ok(Self {
-                user_id: user_id.to_string(),
-                ttl_seconds,
-            })
-        } else {
-            Err(errors)
-        }
+        Self::checked(Ok(user_id), Ok(ttl_seconds))
     }
 
     /// Reads `{"user_id": "...", "ttl_seconds": 3600}` (`ttl_seconds`
@@ -100,38 +90,40 @@ impl DevTokenRequest {
                 "must be a JSON object with a user_id",
             )]);
         };
-        let mut errors = Vec::new();
         let user_id = match fields.get("user_id") {
-            Some(Value::String(user_id)) => Some(user_id.as_str()),
-            _ => {
-                errors.push(FieldError::new("user_id", "is required, as a string"));
-                None
-            }
+            Some(Value::String(user_id)) => Ok(user_id.as_str()),
+            _ => Err(FieldError::new("user_id", "is required, as a string")),
         };
         let ttl_seconds = match fields.get("ttl_seconds") {
-            None | Some(Value::Null) => None,
-            Some(value) => {
-                let ttl = value.as_i64();
-                if ttl.is_none() {
-                    errors.push(FieldError::new(
-                        "ttl_seconds",
-                        format!("must be a whole number of seconds from 1 to {MAX_TTL_SECONDS}"),
-                    ));
-                }
-                ttl
-            }
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => value.as_i64().map(Some).ok_or_else(ttl_refused),
         };
-        match (user_id, errors.is_empty()) {
-            (Some(user_id), true) => Self::new(user_id, ttl_seconds),
-            (Some(user_id), false) => {
-                // Report the user id's own problems alongside.
-                errors.extend(user_id_error(user_id));
-                Err(errors)
-            }
-            (None, _) => {
-                errors.extend(ttl_seconds.and_then(ttl_error));
-                Err(errors)
-            }
+        Self::checked(user_id, ttl_seconds)
+    }
+
+    /// Every field's first problem, in field order, or the request.
+    fn checked(
+        user_id: Result<&str, FieldError>,
+        ttl_seconds: Result<Option<i64>, FieldError>,
+    ) -> Result<Self, Vec<FieldError>> {
+        let ttl_seconds = ttl_seconds.map(|ttl| ttl.unwrap_or(DEFAULT_TTL_SECONDS));
+        let errors: Vec<FieldError> = [
+            user_id
+                .as_ref()
+                .map_or_else(|e| Some(e.clone()), |id| user_id_error(id)),
+            ttl_seconds
+                .as_ref()
+                .map_or_else(|e| Some(e.clone()), |ttl| ttl_error(*ttl)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        match (user_id, ttl_seconds) {
+            (Ok(user_id), Ok(ttl_seconds)) if errors.is_empty() => Ok(Self {
+                user_id: user_id.to_string(),
+                ttl_seconds,
+            }),
+            _ => Err(errors),
         }
     }
 
@@ -219,7 +211,7 @@ mod tests {
             (
                 json!({"user_id": "", "ttl_seconds": "60"}),
                 false,
-                vec!["ttl_seconds", "user_id"],
+                vec!["user_id", "ttl_seconds"],
             ),
             (
                 json!({"ttl_seconds": -1}),

@@ -8,7 +8,7 @@
 //! any unknown path) and the OpenAPI document does not list it. It is
 //! public, like the tokens it signs: with that secret anyone can sign them.
 
-use axum::{http::StatusCode, response::IntoResponse, routing, Json};
+use axum::{response::IntoResponse, routing, Json};
 use loco_rs::{environment::Environment, prelude::*};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
@@ -22,9 +22,8 @@ use crate::{
 
 pub const PATH: &str = "/_dev/token";
 
-/// The body of `POST /_dev/token`.
-/// (It describes the body for the document; `DevTokenRequest::from_json`
-/// reads it.)
+/// The body of `POST /_dev/token`, as the document describes it
+/// (`DevTokenRequest::from_json` reads it, with the same limits).
 #[derive(ToSchema)]
 pub struct CreateDevToken {
     /// The user the token is for (its `sub`): 1 to 200 characters, no
@@ -84,15 +83,12 @@ pub async fn create(
     let expires_at = chrono::DateTime::from_timestamp(signed.expires_at, 0)
         .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default();
-    Ok((
-        StatusCode::OK,
-        Json(DevTokenResponse {
-            token: signed.token,
-            user_id: request.user_id,
-            expires_at,
-        }),
-    )
-        .into_response())
+    Ok(Json(DevTokenResponse {
+        token: signed.token,
+        user_id: request.user_id,
+        expires_at,
+    })
+    .into_response())
 }
 
 /// The route's part of the OpenAPI document, merged in where the route

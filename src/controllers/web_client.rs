@@ -17,7 +17,7 @@
 
 use axum::{
     handler::HandlerWithoutStateExt,
-    http::{header, HeaderName, HeaderValue},
+    http::{header, HeaderValue},
     response::Response,
     Router as AxumRouter,
 };
@@ -47,7 +47,7 @@ async fn file_headers(mut response: Response) -> Response {
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         headers.insert(
-            HeaderName::from_static("referrer-policy"),
+            header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         );
     }
