@@ -6,8 +6,8 @@
 // from elsewhere while the first page edits the task makes its save a 412,
 // which the page shows. Then a repeating task in words, a reminder as a
 // banner, a refused rule with the problem's `errors`, a delete seen live,
-// the page at 360 px, a label on every control, nothing fetched from
-// outside the service, no script errors.
+// the page at 360 px, a label on every control, sign-in with a pasted
+// token, nothing fetched from outside the service, no script errors.
 //
 //   TODO_API_BIN  the service binary (default: target/debug/todo_api-cli)
 //   CHROMIUM      the browser (default: /usr/bin/chromium)
@@ -322,7 +322,25 @@ async function main() {
       check("every control has a label", unnamed.length === 0, unnamed.join(", "));
     }
 
-    for (const [name, seen] of [["first", firstSeen], ["second", secondSeen]]) {
+    // 14. Signing in with a pasted token: a refused one says why; a good
+    // one signs in, its user read from the token's sub.
+    const third = await browser.newPage();
+    const thirdSeen = watch(third, [401]);
+    await third.goto(`${service.url}/`);
+    await third.fill("#token", "not-a-token");
+    await third.fill("#token-user", user);
+    await third.getByRole("button", { name: "Sign in", exact: true }).click();
+    const refusedToken = await eventually(third, () => document.getElementById("alert").dataset.status === "401");
+    check("a refused pasted token shows the 401's detail", refusedToken, await third.$eval("#alert", (a) => a.textContent));
+    await third.fill("#token", `Bearer ${token}`);
+    await third.fill("#token-user", "");
+    await third.getByRole("button", { name: "Sign in", exact: true }).click();
+    const pasted = await eventually(third, () => document.getElementById("live").dataset.state === "open", undefined, 10_000);
+    const who = await third.$eval("#session-user", (s) => s.textContent);
+    check("a pasted token signs in as its sub, the stream open", pasted && who === user, who);
+    check("...and lists the user's tasks", (await titles(third)).includes("Team sync notes"), JSON.stringify(await titles(third)));
+
+    for (const [name, seen] of [["first", firstSeen], ["second", secondSeen], ["third", thirdSeen]]) {
       const external = seen.requests.filter((url) => !url.startsWith(`${service.url}/`) && !url.startsWith("data:"));
       check(`the ${name} page fetched nothing from outside the service`, external.length === 0, external.join(", "));
       check(`no script errors on the ${name} page`, seen.problems.length === 0, seen.problems.join("; "));
