@@ -7,7 +7,9 @@
 // which the page shows. Then a repeating task in words, a reminder as a
 // banner, a refused rule with the problem's `errors`, a delete seen live,
 // the page at 360 px, a label on every control, sign-in with a pasted
-// token, nothing fetched from outside the service, no script errors.
+// token; the page's own SSE reader against crafted answers (410, an event
+// over CRLF lines, 503 back-off, then the service's own 410); nothing
+// fetched from outside the service, no script errors.
 //
 //   TODO_API_BIN  the service binary (default: target/debug/todo_api-cli)
 //   CHROMIUM      the browser (default: /usr/bin/chromium)
@@ -340,7 +342,76 @@ async function main() {
     check("a pasted token signs in as its sub, the stream open", pasted && who === user, who);
     check("...and lists the user's tasks", (await titles(third)).includes("Team sync notes"), JSON.stringify(await titles(third)));
 
-    for (const [name, seen] of [["first", firstSeen], ["second", secondSeen], ["third", thirdSeen]]) {
+    // 15. The page's SSE reader against crafted answers (playwright stands
+    // in for the service on the stream's URL, in turn): a 410 restarts it
+    // from the head the answer names; an event split over CRLF lines, a
+    // comment and two data lines is read and applied, and its id is the
+    // next Last-Event-ID; a 503 backs off (twice the wait after the stream
+    // that ended); then the real service answers the crafted position with
+    // its own 410, and the page reloads the list and follows from its head.
+    const fourth = await browser.newPage();
+    const fourthSeen = watch(fourth, [410, 503]);
+    const streamUrl = `${service.url}/api/${user}/events`;
+    const asked = [];
+    const crafted = {
+      id: 999_001, user_id: user, title: "Crafted by the test", description: null, completed: false,
+      priority: "low", due_date: null, completed_at: null, created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(), tags: [], recurrence: null, next_id: null, remind_at: null,
+    };
+    const json = JSON.stringify({ id: 41, type: "task.created", task_id: crafted.id, task: crafted, at: crafted.created_at });
+    const cut = json.indexOf(',"task"') + 1;
+    await fourth.route(streamUrl, async (route) => {
+      asked.push({ lastEventId: route.request().headers()["last-event-id"], at: Date.now() });
+      const problem = (status, title, extra = {}) =>
+        route.fulfill({
+          status,
+          headers: { "content-type": "application/problem+json", ...extra },
+          body: JSON.stringify({ type: "about:blank", title, status, detail: `crafted ${status}` }),
+        });
+      switch (asked.length) {
+        case 1:
+          return problem(410, "Gone", { "x-last-event-id": "5" });
+        case 2:
+          return route.fulfill({
+            status: 200,
+            headers: { "content-type": "text/event-stream" },
+            body: `: keep-alive\r\n\r\nid: 41\r\nevent: task.created\r\ndata: ${json.slice(0, cut)}\r\ndata: ${json.slice(cut)}\r\n\r\n`,
+          });
+        case 3:
+          return problem(503, "Service Unavailable");
+        default:
+          return route.continue();
+      }
+    });
+    // The crafted task shows only until the list reloads: note it when it does.
+    await fourth.addInitScript(() => {
+      window.sawCrafted = false;
+      new MutationObserver(() => {
+        const titles = [...document.querySelectorAll("#task-list .task-title")].map((t) => t.textContent);
+        if (titles.includes("Crafted by the test")) window.sawCrafted = true;
+      }).observe(document, { subtree: true, childList: true });
+    });
+    await signIn(fourth, service);
+    for (let waited = 0; asked.length < 5 && waited < 15_000; waited += 100) await sleep(100);
+    const following = await eventually(fourth, () => document.getElementById("live").dataset.state === "open", undefined, 5000);
+    const head = Number(
+      (await fetch(`${service.url}/api/${user}/events?limit=1`, { headers: { authorization: `Bearer ${token}` } })).headers.get(
+        "x-last-event-id",
+      ),
+    );
+    const ids = asked.map((a) => a.lastEventId);
+    check(
+      "the reader resumes from a 410's head (5), then after the crafted event (41), then from the service's head",
+      following && ids[1] === "5" && ids[2] === "41" && ids[3] === "41" && ids[4] === String(head),
+      JSON.stringify(ids),
+    );
+    check("the crafted event (CRLF lines, a comment, two data lines) was applied", await fourth.evaluate(() => window.sawCrafted));
+    const backedOff = asked.length >= 4 ? asked[3].at - asked[2].at : 0;
+    check("a 503 is retried after a longer wait (back-off)", backedOff >= 1500, `${backedOff} ms`);
+    const craftedGone = !(await titles(fourth)).includes("Crafted by the test");
+    check("the service's own 410 reloaded the list (the crafted task is gone)", craftedGone, JSON.stringify(await titles(fourth)));
+
+    for (const [name, seen] of [["first", firstSeen], ["second", secondSeen], ["third", thirdSeen], ["fourth", fourthSeen]]) {
       const external = seen.requests.filter((url) => !url.startsWith(`${service.url}/`) && !url.startsWith("data:"));
       check(`the ${name} page fetched nothing from outside the service`, external.length === 0, external.join(", "));
       check(`no script errors on the ${name} page`, seen.problems.length === 0, seen.problems.join("; "));
