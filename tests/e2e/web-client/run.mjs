@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { check, finish, startService, launchOfflineChromium } from "../harness.mjs";
+import { check, finish, startService, stopService, launchOfflineChromium } from "../harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../../..");
@@ -37,18 +37,6 @@ const user = "web-user";
 const DELIVERY_MS = 3000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function stopService(service) {
-  const { child } = service;
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await Promise.race([exited, sleep(5000)]);
-  if (child.exitCode === null) {
-    console.log("note: the service did not exit within 5 s of SIGTERM; killed");
-    child.kill("SIGKILL");
-  }
-}
 
 /** Waits for `predicate(arg)` to hold in the page; true, or false after `timeout`. */
 async function eventually(page, predicate, arg, timeout = DELIVERY_MS) {
