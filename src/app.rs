@@ -83,7 +83,8 @@ impl Hooks for App {
         let settings = Arc::new(Settings::from_config(&ctx.config)?);
         let production = ctx.environment == Environment::Production;
         let verifier = Verifier::from_settings(&settings.auth, production)
-            .map_err(|problem| Error::Message(format!("auth configuration: {problem}")))?;
+            .map_err(|problem| Error::Message(format!("auth configuration: {problem}")))?
+            .with_mcp(crate::mcp::token_rules(&settings), settings.auth.leeway());
         tracing::info!(
             jwks = verifier.jwks_enabled(),
             hs256 = verifier.shared_secret_enabled(),
@@ -174,6 +175,7 @@ impl Hooks for App {
             .add_route(controllers::docs::routes())
             // Only where the development secret is in use; see the module.
             .add_route(controllers::dev_tokens::routes(ctx))
+            .add_route(crate::mcp::routes(ctx))
     }
 
     /// The interactive docs (Swagger UI, vendored: no internet needed);

@@ -108,7 +108,9 @@ impl ApiError {
         }
     }
 
-    fn detail(&self) -> String {
+    /// The problem's `detail`: what went wrong, in one sentence.
+    #[must_use]
+    pub fn detail(&self) -> String {
         match self {
             Self::BadRequest(detail) | Self::Unavailable(detail) | Self::Conflict(detail) => {
                 detail.clone()
@@ -167,6 +169,27 @@ pub struct Problem<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<FieldError>>)]
     pub errors: Option<&'a [FieldError]>,
+}
+
+impl ApiError {
+    /// The problem body of this error as JSON (a refused MCP tool call
+    /// carries it as its structured content).
+    #[must_use]
+    pub fn problem_body(&self) -> serde_json::Value {
+        let status = self.status();
+        let detail = self.detail();
+        let problem = Problem {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: &detail,
+            errors: match self {
+                Self::Validation(errors) => Some(errors.as_slice()),
+                _ => None,
+            },
+        };
+        serde_json::to_value(&problem).unwrap_or(serde_json::Value::Null)
+    }
 }
 
 /// Builds a problem+json response for `status`.

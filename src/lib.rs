@@ -5,6 +5,7 @@ pub mod controllers;
 pub mod edge;
 pub mod errors;
 pub mod extractors;
+pub mod mcp;
 pub mod models;
 pub mod rate_limit;
 pub mod settings;

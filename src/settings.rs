@@ -28,6 +28,7 @@ pub struct Settings {
     pub events: EventSettings,
     pub reminders: ReminderSettings,
     pub web_client: WebClientSettings,
+    pub mcp: McpSettings,
 }
 
 /// The web client of `assets/static`: a page, served by the service itself
@@ -49,6 +50,115 @@ impl Default for WebClientSettings {
             enabled: false,
             folder: PathBuf::from("assets/static"),
         }
+    }
+}
+
+/// The MCP endpoint (`/mcp`) and the OAuth protected resource it is.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct McpSettings {
+    /// `MCP_ENABLED`: serve `/mcp` and the resource metadata.
+    pub enabled: bool,
+    /// `PUBLIC_URL`: the service's public base URL (scheme, host and port,
+    /// no path), as clients reach it. The MCP resource is `{public_url}/mcp`.
+    /// Empty: `server.host` and `server.port` of the configuration.
+    pub public_url: String,
+    /// `MCP_ALLOWED_HOSTS`: more `Host` values admitted at `/mcp`,
+    /// comma-separated. The public URL's host and loopback always are.
+    pub allowed_hosts: String,
+    /// `MCP_ACCEPT_API_TOKENS`: whether the REST API's tokens (JWT, HS256,
+    /// session) open `/mcp` too, besides OAuth access tokens.
+    pub accept_api_tokens: bool,
+    /// `MCP_AUTHORIZATION_SERVER`: the OAuth authorization server (its
+    /// issuer identifier) named in the resource metadata. Empty:
+    /// `BETTER_AUTH_URL`.
+    pub authorization_server: String,
+    /// `MCP_TOKEN_ISSUER`: the `iss` of OAuth access tokens. Empty: the
+    /// authorization server, `BETTER_AUTH_URL` or `BETTER_AUTH_URL/api/auth`
+    /// (the OAuth provider's default).
+    pub token_issuer: String,
+}
+
+impl Default for McpSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            public_url: String::new(),
+            allowed_hosts: String::new(),
+            accept_api_tokens: true,
+            authorization_server: String::new(),
+            token_issuer: String::new(),
+        }
+    }
+}
+
+impl McpSettings {
+    /// The MCP endpoint's URL: the resource OAuth access tokens name in
+    /// `aud`.
+    #[must_use]
+    pub fn resource(&self) -> String {
+        format!("{}/mcp", self.public_url.trim().trim_end_matches('/'))
+    }
+
+    /// The resource metadata document's URL (RFC 9728 section 3).
+    #[must_use]
+    pub fn metadata_url(&self) -> String {
+        format!(
+            "{}/.well-known/oauth-protected-resource",
+            self.public_url.trim().trim_end_matches('/')
+        )
+    }
+
+    /// The authorization server, when there is one.
+    #[must_use]
+    pub fn authorization_server(&self, auth: &AuthSettings) -> Option<String> {
+        non_empty(&self.authorization_server)
+            .or_else(|| non_empty(&auth.better_auth_url))
+            .map(|url| url.trim_end_matches('/').to_string())
+    }
+
+    /// The `iss` values accepted on access tokens: `MCP_TOKEN_ISSUER`, or
+    /// else the authorization server and, for Better Auth at
+    /// `BETTER_AUTH_URL`, its OAuth provider's default issuer
+    /// (`BETTER_AUTH_URL/api/auth`, unless its `jwt.issuer` is set).
+    #[must_use]
+    pub fn token_issuers(&self, auth: &AuthSettings) -> Vec<String> {
+        if let Some(issuer) = non_empty(&self.token_issuer) {
+            return vec![issuer];
+        }
+        let mut issuers: Vec<String> = self.authorization_server(auth).into_iter().collect();
+        if let Some(base) = non_empty(&auth.better_auth_url) {
+            let base = base.trim_end_matches('/');
+            issuers.push(base.to_string());
+            issuers.push(format!("{base}/api/auth"));
+        }
+        issuers.dedup();
+        issuers
+    }
+
+    /// The `Host` values admitted: the public URL's, loopback's, and the
+    /// configured extra ones.
+    #[must_use]
+    pub fn allowed_hosts(&self) -> Vec<String> {
+        let mut hosts = vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+            "::1".to_string(),
+        ];
+        if let Ok(url) = reqwest::Url::parse(self.public_url.trim()) {
+            if let Some(host) = url.host_str() {
+                hosts.push(host.trim_matches(['[', ']']).to_string());
+            }
+        }
+        hosts.extend(
+            self.allowed_hosts
+                .split(',')
+                .map(str::trim)
+                .filter(|host| !host.is_empty())
+                .map(str::to_string),
+        );
+        hosts.dedup();
+        hosts
     }
 }
 
@@ -107,11 +217,21 @@ impl Settings {
     /// # Errors
     /// When the block does not match [`Settings`].
     pub fn from_config(config: &Config) -> Result<Self> {
-        match &config.settings {
+        let mut settings = match &config.settings {
             Some(value) => Self::deserialize(value)
-                .map_err(|e| Error::Message(format!("invalid `settings` in configuration: {e}"))),
-            None => Ok(Self::default()),
+                .map_err(|e| Error::Message(format!("invalid `settings` in configuration: {e}")))?,
+            None => Self::default(),
+        };
+        if settings.mcp.public_url.trim().is_empty() {
+            settings.mcp.public_url = config.server.full_url();
         }
+        settings.mcp.public_url = settings
+            .mcp
+            .public_url
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
+        Ok(settings)
     }
 
     /// The settings parsed at start-up.

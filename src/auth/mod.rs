@@ -82,6 +82,37 @@ struct Header {
     alg: String,
     kid: Option<String>,
     crit: Option<serde_json::Value>,
+    typ: Option<String>,
+}
+
+impl Header {
+    /// An OAuth 2.0 access token in the JWT profile (RFC 9068 section
+    /// 2.1): `typ` is `at+jwt` (or its media type), in any case.
+    fn is_access_token(&self) -> bool {
+        self.typ.as_deref().is_some_and(|typ| {
+            typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
+        })
+    }
+}
+
+/// What the MCP endpoint accepts besides (or instead of) the REST tokens:
+/// OAuth access tokens that Better Auth's OAuth provider issues for this
+/// resource.
+#[derive(Debug, Clone)]
+pub struct McpTokenRules {
+    /// The MCP resource URL: an access token's `aud` must name it.
+    pub resource: String,
+    /// The `iss` values accepted on an access token (any, when empty).
+    pub issuers: Vec<String>,
+    /// Whether the REST API's tokens open `/mcp` too.
+    pub accept_api_tokens: bool,
+}
+
+/// Where a token is presented: the REST routes or the MCP endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Door {
+    Api,
+    Mcp,
 }
 
 struct SharedSecret {
@@ -95,6 +126,46 @@ pub struct Verifier {
     shared_secret: Option<SharedSecret>,
     jwks: Option<JwksCache>,
     sessions: Option<SessionCache>,
+    mcp: Option<McpDoor>,
+}
+
+/// The MCP endpoint's rules, prepared.
+struct McpDoor {
+    rules: McpTokenRules,
+    /// The registered claims (`aud` and `iss` are checked apart).
+    claims: ClaimRules,
+    /// The `aud` values naming this resource: its URL and, for a loopback
+    /// host, the same URL under the other loopback names.
+    audiences: Vec<String>,
+}
+
+/// `resource`, and when its host is a loopback name, the same URL under
+/// the other loopback names (`localhost`, `127.0.0.1`, `[::1]` are one
+/// machine, and a local client may know it by any of them).
+fn resource_names(resource: &str) -> Vec<String> {
+    let mut names = vec![resource.to_string()];
+    let Ok(url) = reqwest::Url::parse(resource) else {
+        return names;
+    };
+    let loopback = ["localhost", "127.0.0.1", "[::1]"];
+    if url.host_str().is_some_and(|host| loopback.contains(&host)) {
+        for alias in loopback {
+            let mut other = url.clone();
+            if other.set_host(Some(alias)).is_ok() {
+                let other = other.to_string();
+                // `Url` writes an empty path as `/`; keep the original form.
+                let other = if resource.ends_with('/') {
+                    other
+                } else {
+                    other.trim_end_matches('/').to_string()
+                };
+                if !names.contains(&other) {
+                    names.push(other);
+                }
+            }
+        }
+    }
+    names
 }
 
 impl Verifier {
@@ -138,7 +209,25 @@ impl Verifier {
             shared_secret,
             jwks,
             sessions,
+            mcp: None,
         })
+    }
+
+    /// Adds what the MCP endpoint accepts (see [`Self::verify_mcp`]).
+    #[must_use]
+    pub fn with_mcp(mut self, rules: McpTokenRules, leeway: u64) -> Self {
+        // `iss` and `aud` are checked against their lists apart.
+        let claims = ClaimRules {
+            issuer: None,
+            audience: None,
+            leeway,
+        };
+        self.mcp = Some(McpDoor {
+            audiences: resource_names(&rules.resource),
+            rules,
+            claims,
+        });
+        self
     }
 
     #[must_use]
@@ -194,19 +283,48 @@ impl Verifier {
         }
     }
 
-    /// Checks a compact JWS and returns its user.
+    /// Checks a token presented to the REST routes and returns its user:
+    /// a compact JWS, or (session mode) a Better Auth session token. OAuth
+    /// access tokens (`typ: at+jwt`) are for the MCP endpoint and refused
+    /// here.
     ///
     /// # Errors
     /// `ApiError::Unauthorized` for any token that is not accepted, and
     /// `ApiError::Unavailable` when JWKS mode has never been able to load a
     /// key set (Better Auth unreachable).
     pub async fn verify(&self, token: &str) -> Result<VerifiedUser, ApiError> {
+        self.verify_at(token, Door::Api).await
+    }
+
+    /// Checks a token presented to the MCP endpoint: an OAuth access token
+    /// for this resource (`typ: at+jwt`, `aud` the MCP URL, `azp` present,
+    /// from the JWKS), or any REST token unless that is switched off.
+    ///
+    /// # Errors
+    /// As [`Self::verify`].
+    pub async fn verify_mcp(&self, token: &str) -> Result<VerifiedUser, ApiError> {
+        self.verify_at(token, Door::Mcp).await
+    }
+
+    fn api_tokens_open(&self, door: Door) -> bool {
+        match (door, &self.mcp) {
+            (Door::Api, _) | (Door::Mcp, None) => true,
+            (Door::Mcp, Some(door)) => door.rules.accept_api_tokens,
+        }
+    }
+
+    async fn verify_at(&self, token: &str, door: Door) -> Result<VerifiedUser, ApiError> {
+        const ONLY_ACCESS_TOKENS: &str =
+            "only OAuth access tokens for this resource (`typ: at+jwt`) are accepted here";
         if token.len() > MAX_TOKEN_BYTES {
             return Err(ApiError::invalid_token("token is too large"));
         }
         // A JWT has three parts; anything else may be a Better Auth session
         // token (session mode), and never goes near the JWT checks.
         if token.bytes().filter(|b| *b == b'.').count() != 2 {
+            if !self.api_tokens_open(door) {
+                return Err(ApiError::invalid_token(ONLY_ACCESS_TOKENS));
+            }
             return self.verify_session(token).await;
         }
         let mut parts = token.split('.');
@@ -223,8 +341,34 @@ impl Verifier {
             ));
         }
         let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+        let access_token = header.is_access_token();
+        match door {
+            Door::Api if access_token => {
+                return Err(ApiError::invalid_token(
+                    "wrong audience (`aud`): an OAuth access token opens only the MCP endpoint",
+                ))
+            }
+            Door::Mcp if !access_token && !self.api_tokens_open(door) => {
+                return Err(ApiError::invalid_token(ONLY_ACCESS_TOKENS))
+            }
+            _ => {}
+        }
 
-        let rules = if header.alg == "HS256" {
+        let rules = if access_token {
+            // Access tokens come from the authorization server's keys only.
+            let Some(alg) = AsymmetricAlg::from_name(&header.alg) else {
+                return Err(ApiError::invalid_token(
+                    "an access token must be signed with a published key",
+                ));
+            };
+            let door = self
+                .mcp
+                .as_ref()
+                .ok_or_else(|| ApiError::invalid_token(ONLY_ACCESS_TOKENS))?;
+            self.check_published(alg, &header, signature_b64, signing_input)
+                .await?;
+            &door.claims
+        } else if header.alg == "HS256" {
             let secret = self
                 .shared_secret
                 .as_ref()
@@ -234,27 +378,8 @@ impl Verifier {
             }
             &secret.rules
         } else if let Some(alg) = AsymmetricAlg::from_name(&header.alg) {
-            let jwks = self.jwks.as_ref().ok_or_else(|| {
-                ApiError::invalid_token("tokens signed with a public key are not accepted here")
-            })?;
-            let key = match jwks.key_for(alg, header.kid.as_deref()).await {
-                KeyLookup::Found(key) => key,
-                KeyLookup::Unknown => {
-                    return Err(ApiError::invalid_token(
-                        "no published key matches this token",
-                    ))
-                }
-                KeyLookup::Unavailable => {
-                    return Err(ApiError::Unavailable(
-                        "the signing keys of the auth server cannot be loaded right now"
-                            .to_string(),
-                    ))
-                }
-            };
-            if !key.verify(signature_b64, signing_input.as_bytes()) {
-                return Err(ApiError::invalid_token("bad signature"));
-            }
-            jwks.rules()
+            self.check_published(alg, &header, signature_b64, signing_input)
+                .await?
         } else {
             return Err(ApiError::invalid_token("unsupported algorithm"));
         };
@@ -264,6 +389,11 @@ impl Verifier {
         let user_id = rules
             .check(&claims, claims::now())
             .map_err(ApiError::invalid_token)?;
+        if access_token {
+            if let Some(door) = &self.mcp {
+                check_access_claims(&claims, door)?;
+            }
+        }
         // `check` has made sure `exp` is there and a number.
         let expires_at = claims::expiry(&claims).unwrap_or(0);
         Ok(VerifiedUser {
@@ -271,6 +401,69 @@ impl Verifier {
             expires_at,
         })
     }
+
+    /// Checks the signature with the published key for `alg` and the
+    /// header's `kid`; returns the JWKS mode's claim rules.
+    async fn check_published(
+        &self,
+        alg: AsymmetricAlg,
+        header: &Header,
+        signature_b64: &str,
+        signing_input: &str,
+    ) -> Result<&ClaimRules, ApiError> {
+        let jwks = self.jwks.as_ref().ok_or_else(|| {
+            ApiError::invalid_token("tokens signed with a public key are not accepted here")
+        })?;
+        let key = match jwks.key_for(alg, header.kid.as_deref()).await {
+            KeyLookup::Found(key) => key,
+            KeyLookup::Unknown => {
+                return Err(ApiError::invalid_token(
+                    "no published key matches this token",
+                ))
+            }
+            KeyLookup::Unavailable => {
+                return Err(ApiError::Unavailable(
+                    "the signing keys of the auth server cannot be loaded right now".to_string(),
+                ))
+            }
+        };
+        if !key.verify(signature_b64, signing_input.as_bytes()) {
+            return Err(ApiError::invalid_token("bad signature"));
+        }
+        Ok(jwks.rules())
+    }
+}
+
+/// What an access token needs beyond the registered claims: this resource
+/// in `aud` (a string, or one member of an array), an accepted `iss`, and
+/// an `azp` (the client it was issued to).
+fn check_access_claims(claims: &serde_json::Value, door: &McpDoor) -> Result<(), ApiError> {
+    use serde_json::Value;
+    let text = |name: &str| {
+        claims
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|value| !value.is_empty())
+    };
+    let names_us = |aud: &str| door.audiences.iter().any(|name| name == aud);
+    let audience = match claims.get("aud") {
+        Some(Value::String(aud)) => names_us(aud),
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(names_us),
+        _ => false,
+    };
+    if !audience {
+        return Err(ApiError::invalid_token("wrong audience (`aud`)"));
+    }
+    let issuers = &door.rules.issuers;
+    if !issuers.is_empty() && !text("iss").is_some_and(|iss| issuers.iter().any(|i| i == iss)) {
+        return Err(ApiError::invalid_token("wrong issuer (`iss`)"));
+    }
+    if text("azp").is_none() {
+        return Err(ApiError::invalid_token(
+            "`azp` (the client the token was issued to) is required",
+        ));
+    }
+    Ok(())
 }
 
 /// Decodes one base64url segment (no padding, as JWS requires) as JSON.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::{FromRequestParts, RawPathParams},
-    http::{header, request::Parts},
+    http::{header, request::Parts, Extensions, HeaderMap},
 };
 use loco_rs::app::AppContext;
 
@@ -32,8 +32,12 @@ pub struct AuthUser {
 /// The token of an `Authorization: Bearer <token>` header. The scheme is
 /// case-insensitive (RFC 9110 section 11.1); anything else counts as no
 /// bearer credentials.
-fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
-    let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
+///
+/// # Errors
+/// `Unauthorized`: missing credentials, or a header that cannot hold a
+/// token.
+pub fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Err(ApiError::Unauthorized(Unauthorized::Missing));
     };
@@ -56,11 +60,28 @@ fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
     Ok(token)
 }
 
+/// What follows a verified token on every route (REST and MCP): the user
+/// goes into the access log line, and through the user's rate limit.
+///
+/// # Errors
+/// `TooManyRequests` when the user is over the limit.
+pub fn admit(ctx: &AppContext, extensions: &Extensions, user_id: &str) -> Result<(), ApiError> {
+    if let Some(slot) = extensions.get::<RequestUser>() {
+        slot.set(user_id);
+    }
+    if let Some(limiter) = ctx.shared_store.get::<Arc<RateLimiter>>() {
+        limiter
+            .check(user_id)
+            .map_err(|wait| ApiError::TooManyRequests(wait.as_secs_f64().ceil().max(1.0) as u64))?;
+    }
+    Ok(())
+}
+
 impl FromRequestParts<AppContext> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, ApiError> {
-        let token = bearer_token(parts)?;
+        let token = bearer_token(&parts.headers)?;
         let verifier = ctx
             .shared_store
             .get::<Arc<Verifier>>()
@@ -80,14 +101,7 @@ impl FromRequestParts<AppContext> for AuthUser {
         if path_user != Some(user.user_id.as_str()) {
             return Err(ApiError::Forbidden);
         }
-        if let Some(slot) = parts.extensions.get::<RequestUser>() {
-            slot.set(&user.user_id);
-        }
-        if let Some(limiter) = ctx.shared_store.get::<Arc<RateLimiter>>() {
-            limiter.check(&user.user_id).map_err(|wait| {
-                ApiError::TooManyRequests(wait.as_secs_f64().ceil().max(1.0) as u64)
-            })?;
-        }
+        admit(ctx, &parts.extensions, &user.user_id)?;
         Ok(Self {
             owner_id: user.user_id,
             expires_at: user.expires_at,

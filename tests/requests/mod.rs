@@ -8,6 +8,7 @@ mod health;
 mod limits;
 mod list;
 mod matrix;
+mod mcp;
 mod openapi;
 mod pages;
 mod recurrence;

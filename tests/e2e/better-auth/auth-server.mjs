@@ -8,6 +8,16 @@
 //   BA_EXPIRATION  token lifetime, Better Auth syntax (default "15m")
 //   BA_PLUGINS     comma-separated: `jwt` (default), `bearer` (session tokens
 //                  in `set-auth-token`, accepted as `Authorization: Bearer`)
+//   MCP_RESOURCE   if set (e.g. http://127.0.0.1:5150/mcp): also the OAuth 2.1
+//                  provider (@better-auth/oauth-provider) with this protected
+//                  resource, open dynamic client registration linked to it,
+//                  and JWT access tokens (`typ: at+jwt`, `aud` = the resource)
+//                  signed with the jwt plugin's keys. Needs the jwt plugin.
+//   MCP_SCOPES     space-separated extra scopes the provider accepts besides
+//                  its defaults (openid profile email offline_access)
+//   BA_JWT_ISSUER  the jwt plugin's `jwt.issuer` (default: unset, so the
+//                  plugin's own tokens say the base URL and the OAuth
+//                  provider's tokens say the base URL + /api/auth)
 //
 // Prints "ready <base URL>" once it serves.
 import { createServer } from "node:http";
@@ -29,9 +39,39 @@ const keyPairConfigs = {
   RS256: { alg: "RS256", modulusLength: 2048 },
   PS256: { alg: "PS256", modulusLength: 2048 },
 };
+const mcpResource = process.env.MCP_RESOURCE;
 if (!port || !process.env.BA_DB || !keyPairConfigs[alg] || [...plugins].some((p) => !["jwt", "bearer"].includes(p))) {
   console.error("auth-server: BA_PORT, BA_DB, a known BA_ALG and known BA_PLUGINS are required");
   process.exit(2);
+}
+if (mcpResource && !plugins.has("jwt")) {
+  console.error("auth-server: MCP_RESOURCE needs the jwt plugin (its keys sign the access tokens)");
+  process.exit(2);
+}
+
+/**
+ * The OAuth provider for an MCP server at `resource`. There are no login or
+ * consent pages: a script reads the signed query off the redirect to them and
+ * answers with `/sign-in/email` or `/oauth2/consent` (see oauth.mjs).
+ */
+async function mcpOAuthProvider(resource) {
+  const { oauthProvider } = await import("@better-auth/oauth-provider");
+  const extraScopes = (process.env.MCP_SCOPES ?? "").split(/\s+/).filter(Boolean);
+  return oauthProvider({
+    loginPage: `${baseURL}/sign-in`,
+    consentPage: `${baseURL}/consent`,
+    ...(extraScopes.length ? { scopes: ["openid", "profile", "email", "offline_access", ...extraScopes] } : {}),
+    // The protected resource (RFC 8707): an access token requested with
+    // `resource=<it>` is a JWT with that `aud`; without a `resource` the
+    // token is opaque.
+    resources: [resource],
+    // Clients are checked against the resources they are linked to (the
+    // default); every dynamically registered client is linked to this one.
+    clientRegistrationDefaultResources: [resource],
+    // RFC 7591 registration without a session, as MCP clients do it.
+    allowDynamicClientRegistration: true,
+    allowUnauthenticatedClientRegistration: true,
+  });
 }
 
 const options = {
@@ -45,11 +85,18 @@ const options = {
       ? [
           jwt({
             jwks: { keyPairConfig: keyPairConfigs[alg] },
-            jwt: process.env.BA_EXPIRATION ? { expirationTime: process.env.BA_EXPIRATION } : undefined,
+            jwt:
+              process.env.BA_EXPIRATION || process.env.BA_JWT_ISSUER
+                ? {
+                    ...(process.env.BA_EXPIRATION ? { expirationTime: process.env.BA_EXPIRATION } : {}),
+                    ...(process.env.BA_JWT_ISSUER ? { issuer: process.env.BA_JWT_ISSUER } : {}),
+                  }
+                : undefined,
           }),
         ]
       : []),
     ...(plugins.has("bearer") ? [bearer()] : []),
+    ...(mcpResource ? [await mcpOAuthProvider(mcpResource)] : []),
   ],
 };
 
