@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # The service in a container: a cached dependency build, then a slim,
-# non-root runtime with only the binary and its configuration.
+# non-root runtime with only the binary, its configuration and the web
+# client's files.
 #
 #   docker build -t todo-api .
 #   docker run -p 5150:5150 -e DATABASE_URL=... -e BETTER_AUTH_URL=... todo-api
@@ -32,6 +33,8 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /app/target/release/todo_api-cli /app/todo_api-cli
 COPY config /app/config
+# The web client's files: served only with WEB_CLIENT=true in production.
+COPY assets /app/assets
 USER 10001
 ENV LOCO_ENV=production \
     BINDING=0.0.0.0 \

@@ -173,18 +173,23 @@ impl Hooks for App {
             .add_route(controllers::tags::routes())
             .add_route(controllers::events::routes())
             .add_route(controllers::docs::routes())
+            // Only where the development secret is in use; see the module.
+            .add_route(controllers::dev_tokens::routes(ctx))
             .add_route(crate::mcp::routes(ctx))
     }
 
-    /// The interactive docs (Swagger UI, vendored: no internet needed),
-    /// problem+json for unknown routes, and the service's own layer around
+    /// The interactive docs (Swagger UI, vendored: no internet needed);
+    /// for paths no route matches, the web client's files (when it is on)
+    /// and problem+json for the rest; the service's own layer around
     /// everything (see [`edge`]).
     async fn after_routes(router: AxumRouter, ctx: &AppContext) -> Result<AxumRouter> {
-        let edge = edge::Edge::new(Settings::of(ctx)?.as_ref(), &ctx.config);
-        Ok(router
-            .merge(controllers::docs::swagger_ui())
-            .fallback(crate::errors::route_not_found)
-            .layer(axum::middleware::from_fn_with_state(edge, edge::edge)))
+        let settings = Settings::of(ctx)?;
+        let edge = edge::Edge::new(settings.as_ref(), &ctx.config);
+        let router = router.merge(controllers::docs::swagger_ui());
+        Ok(
+            controllers::web_client::fallback(router, &settings.web_client)?
+                .layer(axum::middleware::from_fn_with_state(edge, edge::edge)),
+        )
     }
 
     async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {

@@ -5,7 +5,7 @@
 //! YAML; an empty string means "not set", so the YAML can always name the
 //! variable and leave it blank.
 
-use std::{sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use loco_rs::{app::AppContext, config::Config, Error, Result};
 use serde::Deserialize;
@@ -27,7 +27,30 @@ pub struct Settings {
     pub limits: Limits,
     pub events: EventSettings,
     pub reminders: ReminderSettings,
+    pub web_client: WebClientSettings,
     pub mcp: McpSettings,
+}
+
+/// The web client of `assets/static`: a page, served by the service itself
+/// at `/`, that shows a user's tasks through this API and follows their
+/// change stream. On in development; off unless configured in production,
+/// so an API deployment serves no page by surprise.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct WebClientSettings {
+    /// `WEB_CLIENT`: serve the page.
+    pub enabled: bool,
+    /// Where its files are, relative to the working directory.
+    pub folder: PathBuf,
+}
+
+impl Default for WebClientSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            folder: PathBuf::from("assets/static"),
+        }
+    }
 }
 
 /// The MCP endpoint (`/mcp`) and the OAuth protected resource it is.
@@ -334,6 +357,18 @@ impl AuthSettings {
     #[must_use]
     pub fn shared_secret(&self) -> Option<String> {
         non_empty(&self.secret)
+    }
+
+    /// The secret the development token route (`POST /_dev/token`) signs
+    /// with: only outside production, and only while the HS256 secret is
+    /// [`DEVELOPMENT_ONLY_SECRET`]. That secret is written in this
+    /// repository, so the route mints nothing a reader of the repository
+    /// could not sign alone; a real secret (one shared with a frontend)
+    /// never gets a route that signs for any user who asks.
+    #[must_use]
+    pub fn development_secret(&self, production: bool) -> Option<String> {
+        self.shared_secret()
+            .filter(|secret| !production && secret == DEVELOPMENT_ONLY_SECRET)
     }
 
     #[must_use]

@@ -16,6 +16,7 @@
 //! never touches the database.
 
 pub mod claims;
+pub mod dev_tokens;
 pub mod jwks;
 pub mod sessions;
 
@@ -23,10 +24,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 
-use crate::{
-    errors::ApiError,
-    settings::{AuthSettings, MIN_SECRET_BYTES},
-};
+use crate::{errors::ApiError, settings::AuthSettings};
 use claims::ClaimRules;
 use jwks::{JwksCache, KeyLookup};
 use sessions::{SessionCache, SessionCheck};
@@ -482,29 +480,4 @@ pub(crate) fn verify_with(
     signing_input: &str,
 ) -> bool {
     jsonwebtoken::crypto::verify(signature_b64, signing_input.as_bytes(), key, alg).unwrap_or(false)
-}
-
-/// Signs an HS256 token for `user_id`: the `dev_token` task and tests use
-/// it to stand in for a frontend that signs its own tokens.
-///
-/// # Errors
-/// When the secret is shorter than the minimum or signing fails.
-pub fn sign_hs256(secret: &str, user_id: &str, ttl_seconds: i64) -> Result<String, String> {
-    if secret.len() < MIN_SECRET_BYTES {
-        return Err(format!(
-            "the secret must be at least {MIN_SECRET_BYTES} bytes"
-        ));
-    }
-    let now = claims::now();
-    let claims = serde_json::json!({
-        "sub": user_id,
-        "iat": now,
-        "exp": now + ttl_seconds,
-    });
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .map_err(|e| e.to_string())
 }

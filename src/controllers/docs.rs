@@ -22,7 +22,7 @@ use crate::{
 };
 
 use super::{
-    events, tags,
+    dev_tokens, events, tags,
     task_docs::{CreateTask, RenameTag, SetCompletion, TagName, UpdateTask},
     tasks,
 };
@@ -82,9 +82,15 @@ impl Modify for Finish {
 )]
 pub struct ApiDoc;
 
+/// The document; the development token route is in it only where it
+/// exists (never in production).
 #[debug_handler]
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+async fn openapi_json(State(ctx): State<AppContext>) -> Json<utoipa::openapi::OpenApi> {
+    let mut document = ApiDoc::openapi();
+    if dev_tokens::secret(&ctx).is_some() {
+        document.merge(dev_tokens::DevTokenDoc::openapi());
+    }
+    Json(document)
 }
 
 /// The interactive docs, reading `/api/openapi.json`.

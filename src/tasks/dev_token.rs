@@ -1,6 +1,8 @@
 //! `cargo loco task dev_token user_id:<id> [ttl:<seconds>]`: prints an
 //! HS256 token for local curl use, signed with the configured
-//! `BETTER_AUTH_SECRET`. Refuses to run in production.
+//! `BETTER_AUTH_SECRET`. Refuses to run in production. The rules of the
+//! user id and the lifetime are `auth::dev_tokens`'s, shared with the web
+//! client's `POST /_dev/token`.
 
 use loco_rs::{
     app::AppContext,
@@ -9,7 +11,7 @@ use loco_rs::{
     Error, Result,
 };
 
-use crate::{auth::sign_hs256, settings::Settings};
+use crate::{auth::dev_tokens::DevTokenRequest, settings::Settings};
 
 pub struct DevToken;
 
@@ -33,18 +35,26 @@ impl Task for DevToken {
             .cli_arg("user_id")
             .map_err(|_| Error::Message("usage: dev_token user_id:<id> [ttl:<seconds>]".into()))?;
         let ttl = match vars.cli_arg("ttl") {
-            Ok(ttl) => ttl
-                .parse::<i64>()
-                .ok()
-                .filter(|ttl| *ttl > 0)
-                .ok_or_else(|| Error::Message("ttl must be a positive number of seconds".into()))?,
-            Err(_) => 3600,
+            Ok(ttl) => Some(
+                ttl.parse::<i64>()
+                    .map_err(|_| Error::Message("ttl must be a whole number of seconds".into()))?,
+            ),
+            Err(_) => None,
         };
+        let request = DevTokenRequest::new(user_id, ttl).map_err(|errors| {
+            Error::Message(
+                errors
+                    .iter()
+                    .map(|e| format!("{} {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
         let secret = Settings::of(ctx)?
             .auth
             .shared_secret()
             .ok_or_else(|| Error::Message("BETTER_AUTH_SECRET is not configured".into()))?;
-        let token = sign_hs256(&secret, user_id, ttl).map_err(Error::Message)?;
+        let token = request.sign(&secret).map_err(Error::Message)?.token;
         println!("{token}");
         Ok(())
     }

@@ -70,6 +70,22 @@ export async function startService({ bin, cwd, database, settings = {}, port }) 
 }
 
 /**
+ * Stops a service from `startService`: SIGTERM, then SIGKILL if it has not
+ * exited within 5 s (and says so).
+ */
+export async function stopService(service) {
+  const { child } = service;
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null) {
+    console.log("note: the service did not exit within 5 s of SIGTERM; killed");
+    child.kill("SIGKILL");
+  }
+}
+
+/**
  * Debian's Chromium through playwright-core's `chromium`, headless, with a
  * fresh profile in `profile` and the flags that keep it off the network.
  */

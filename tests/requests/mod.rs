@@ -1,6 +1,7 @@
 mod concurrency;
 mod conditional;
 mod cors;
+mod dev_tokens;
 mod errors;
 mod events;
 mod health;
@@ -16,3 +17,4 @@ mod tags;
 mod tasks;
 mod tokens;
 mod validation;
+mod web_client;

@@ -3,6 +3,7 @@
 
 use std::{
     future::Future,
+    net::SocketAddr,
     panic::AssertUnwindSafe,
     sync::{
         atomic::{AtomicUsize, Ordering},
@@ -16,7 +17,13 @@ use axum::{extract::State, routing::get, Json, Router};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use futures::FutureExt;
 use jsonwebtoken::{Algorithm, EncodingKey};
-use loco_rs::{app::AppContext, testing::prelude::*, TestServer};
+use loco_rs::{
+    app::{AppContext, Hooks},
+    boot::StartMode,
+    environment::Environment,
+    testing::prelude::*,
+    TestServer,
+};
 use serde_json::{json, Value};
 use todo_api::{app::App, auth::Verifier, settings::AuthSettings};
 
@@ -58,6 +65,47 @@ where
         }
     })
     .await;
+}
+
+/// Runs `test` like [`with_app`], but with the app booted as `environment`
+/// and the `settings:` block of the test configuration changed by
+/// `configure` first: for what depends on the environment or on settings
+/// read at start-up (which routes exist, what the fallback serves).
+pub async fn with_app_in<C, F, Fut>(environment: Environment, configure: C, test: F)
+where
+    C: FnOnce(&mut Value),
+    F: FnOnce(TestServer, AppContext) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut config = App::load_config(&Environment::Test)
+        .await
+        .expect("the test configuration");
+    let mut settings = config.settings.take().unwrap_or_else(|| json!({}));
+    configure(&mut settings);
+    config.settings = Some(settings);
+    let test_db = init_test_db_creation(&config.database.uri).expect("a test database");
+    test_db.init_db().await;
+    config.database.uri = test_db.get_connection_str().to_string();
+    let boot = match App::boot(StartMode::ServerOnly, &environment, config).await {
+        Ok(boot) => boot,
+        Err(error) => {
+            test_db.cleanup_db();
+            panic!("boot as {environment}: {error}");
+        }
+    };
+    // Drops the test database when dropped.
+    let boot = BootResultWrapper::new(boot, test_db);
+    let router = boot.router.clone().expect("a server boot has a router");
+    let server = TestServer::new(router.into_make_service_with_connect_info::<SocketAddr>())
+        .expect("a test server");
+    let ctx = boot.app_context.clone();
+    let db = ctx.db.clone();
+    let outcome = AssertUnwindSafe(test(server, ctx)).catch_unwind().await;
+    let _ = db.close_by_ref().await;
+    drop(boot);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 pub fn now() -> i64 {

@@ -27,6 +27,7 @@ export type Tag = components["schemas"]["Tag"];
 export type TagName = components["schemas"]["TagName"];
 export type RenameTag = components["schemas"]["RenameTag"];
 export type Event = components["schemas"]["Event"];
+export type DevTokenResponse = components["schemas"]["DevTokenResponse"];
 
 // Compile-time assertions: `Expect<Equal<A, B>>` fails unless A and B are
 // the same type.
@@ -116,6 +117,9 @@ export const OPERATIONS = [
   "PATCH /api/{user_id}/tags/{name}",
   "DELETE /api/{user_id}/tags/{name}",
   "GET /api/{user_id}/events",
+  // In the document only where the route exists: in development with the
+  // development secret, as run.mjs starts the service.
+  "POST /_dev/token",
 ] as const satisfies readonly Operation[];
 export type EveryOperationListed = Expect<Equal<(typeof OPERATIONS)[number], Operation>>;
 
@@ -485,6 +489,21 @@ export async function journey(baseUrl: string, token: string, userId: string, ch
     "client: a negative after and a limit over 1000 are a typed 422 problem naming both",
     badFeed.response.status === 422 && badFeed.error?.status === 422 && fields === "after,limit",
     `${badFeed.response.status} ${JSON.stringify(badFeed.data ?? badFeed.error)}`,
+  );
+
+  // The web client's development sign-in: a token for a user id.
+  const minted = await client.POST("/_dev/token", { body: { user_id: userId, ttl_seconds: 600 } });
+  const devToken: DevTokenResponse | undefined = minted.data;
+  check(
+    "client: POST /_dev/token answers a typed token for the user",
+    minted.response.status === 200 && devToken?.user_id === userId && devToken.token.split(".").length === 3,
+    `${minted.response.status} ${JSON.stringify(minted.data ?? minted.error)}`,
+  );
+  const noUser = await client.POST("/_dev/token", { body: { user_id: "" } });
+  check(
+    "client: an empty user id is a typed 422 problem naming user_id",
+    noUser.response.status === 422 && (noUser.error?.errors ?? []).some((e) => e.field === "user_id"),
+    `${noUser.response.status} ${JSON.stringify(noUser.data ?? noUser.error)}`,
   );
   return [...called];
 }

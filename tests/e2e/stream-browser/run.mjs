@@ -15,7 +15,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { check, finish, freePort, startService, launchOfflineChromium } from "../harness.mjs";
+import { check, finish, freePort, startService, stopService, launchOfflineChromium } from "../harness.mjs";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,7 +30,6 @@ const user = "stream-user";
 // How long an event may take from the write's answer to the page.
 const DELIVERY_MS = 2000;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const base64url = (value) => Buffer.from(value).toString("base64url");
 
 /** An HS256 token for `sub`, as a frontend holding BETTER_AUTH_SECRET signs it. */
@@ -77,18 +76,6 @@ async function startPageServer() {
     server.listen(port, "127.0.0.1", res);
   });
   return { origin: `http://127.0.0.1:${port}`, server, served };
-}
-
-async function stopService(service) {
-  const { child } = service;
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await Promise.race([exited, sleep(5000)]);
-  if (child.exitCode === null) {
-    console.log("note: the service did not exit within 5 s of SIGTERM; killed");
-    child.kill("SIGKILL");
-  }
 }
 
 /** Waits for a row of the page's list with this type and title; the row's data, or null. */

@@ -1,0 +1,1100 @@
+// The web client of the Todo API: one ES module, no packages, no build step,
+// nothing fetched from anywhere but the service that serves it.
+//
+// It signs in with a pasted token (or, where the service offers it, a
+// development token), lists the user's tasks (status filter, sort, search,
+// tags, pages through `Link`), writes them with `If-Match` (a 412 means the
+// task changed elsewhere: the page says so and reloads it), and follows the
+// user's change stream (`GET /api/{user}/events`, `Accept:
+// text/event-stream`) with a fetch-based reader of its own, because the
+// browser's EventSource cannot send an `Authorization` header. Every error
+// shown is the problem+json `detail` and `errors` the service sent.
+
+const STORAGE_KEY = "todo-api-web-client";
+const PAGE_SIZE = 25;
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  token: null,
+  userId: null,
+  // The token came from POST /_dev/token: get a fresh one when it runs out.
+  dev: false,
+  tasks: [],
+  // id -> { etag, updatedAt }: the ETag of the version of a task the page
+  // shows, known from single-task answers only.
+  etags: new Map(),
+  next: null,
+  total: 0,
+  filter: { status: "all", sort: "created", order: "", q: "", tags: [] },
+  lastEventId: 0,
+  stream: null,
+  // While the list (re)loads, events wait here, then apply on top of it.
+  loading: null,
+  pending: [],
+  generation: 0,
+};
+
+// ---------------------------------------------------------------- helpers
+
+/** Builds an element: h("li", { class: "task", dataset: { id: 1 } }, child, ...). */
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "dataset") Object.assign(element.dataset, value);
+    else if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "value" || (name in element && typeof value !== "string")) element[name] = value;
+    else element.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function debounce(fn, ms) {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+/** A random key for Idempotency-Key (crypto.randomUUID needs a secure context). */
+function randomKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The `sub` of a JWT, read without checking it (the service checks it). */
+function jwtSubject(token) {
+  const parts = token.split(".");
+  if (parts.length !== 3) return null;
+  try {
+    const base64 = parts[1].replace(/-/g, "+").replace(/_/g, "/");
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const claims = JSON.parse(new TextDecoder().decode(bytes));
+    return typeof claims.sub === "string" && claims.sub !== "" ? claims.sub : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `<url>; rel="next"` from a Link header. */
+function nextLink(response) {
+  const link = response.headers.get("link") ?? "";
+  for (const part of link.split(",")) {
+    const match = /<([^>]*)>\s*;\s*rel="?next"?/i.exec(part);
+    if (match) return match[1];
+  }
+  return null;
+}
+
+// ------------------------------------------------------------ dates, words
+
+const DAYS = { MO: "Monday", TU: "Tuesday", WE: "Wednesday", TH: "Thursday", FR: "Friday", SA: "Saturday", SU: "Sunday" };
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const UNITS = { DAILY: ["day", "days"], WEEKLY: ["week", "weeks"], MONTHLY: ["month", "months"], YEARLY: ["year", "years"] };
+const ORDINAL_WORDS = ["", "first", "second", "third", "fourth", "fifth"];
+
+function inWords(items) {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+function ordinalNumber(n) {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" }[n % 10] ?? "th");
+  return `${n}${suffix}`;
+}
+
+/** 1 -> "first", -1 -> "last", -2 -> "second to last". */
+function ordinalWord(n) {
+  if (n === -1) return "last";
+  const word = (k) => ORDINAL_WORDS[k] ?? ordinalNumber(k);
+  return n < 0 ? `${word(-n)} to last` : word(n);
+}
+
+function untilDate(value) {
+  const match = /^(\d{4})(\d{2})(\d{2})/.exec(value);
+  if (!match) return value;
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return date.toLocaleDateString(undefined, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+}
+
+/**
+ * An RFC 5545 rule in words: "FREQ=WEEKLY;BYDAY=MO,WE" is "every Monday and
+ * Wednesday", "FREQ=MONTHLY;BYDAY=-1FR;COUNT=3" "every month on the last
+ * Friday, 3 times". What it cannot read it shows as it is.
+ */
+export function describeRule(rule) {
+  const parts = {};
+  for (const part of String(rule).split(";")) {
+    const [name, value] = part.split("=");
+    if (name && value !== undefined) parts[name.trim().toUpperCase()] = value.trim().toUpperCase();
+  }
+  const unit = UNITS[parts.FREQ];
+  const interval = Number(parts.INTERVAL ?? 1);
+  if (!unit || !Number.isInteger(interval) || interval < 1) return rule;
+  let text = interval === 1 ? `every ${unit[0]}` : `every ${interval} ${unit[1]}`;
+
+  const days = (parts.BYDAY ? parts.BYDAY.split(",") : []).map((item) => {
+    const match = /^([+-]?\d+)?(MO|TU|WE|TH|FR|SA|SU)$/.exec(item);
+    return match ? { n: match[1] ? Number(match[1]) : 0, day: DAYS[match[2]] } : null;
+  });
+  if (days.includes(null)) return rule;
+  if (days.length > 0) {
+    const plain = days.every((d) => d.n === 0);
+    if (plain && interval === 1 && (parts.FREQ === "WEEKLY" || parts.FREQ === "DAILY")) {
+      text = `every ${inWords(days.map((d) => d.day))}`;
+    } else if (plain) {
+      text += ` on ${inWords(days.map((d) => d.day))}`;
+    } else {
+      text += ` on the ${inWords(days.map((d) => (d.n ? `${ordinalWord(d.n)} ${d.day}` : d.day)))}`;
+    }
+  }
+  if (parts.BYMONTHDAY) {
+    const monthDays = parts.BYMONTHDAY.split(",").map(Number);
+    if (monthDays.some((d) => !Number.isInteger(d) || d === 0)) return rule;
+    const named = monthDays.map((d) => (d === -1 ? "last day" : d < 0 ? `${ordinalWord(d)} day` : ordinalNumber(d)));
+    text += ` on the ${inWords(named)}`;
+  }
+  if (parts.BYMONTH) {
+    const months = parts.BYMONTH.split(",").map((m) => MONTHS[Number(m) - 1]);
+    if (months.includes(undefined)) return rule;
+    text += ` in ${inWords(months)}`;
+  }
+  if (parts.COUNT) text += parts.COUNT === "1" ? ", once" : `, ${parts.COUNT} times`;
+  if (parts.UNTIL) text += `, until ${untilDate(parts.UNTIL)}`;
+  return text;
+}
+
+function formatWhen(iso) {
+  const date = new Date(iso);
+  const options = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+  if (date.getFullYear() !== new Date().getFullYear()) options.year = "numeric";
+  return date.toLocaleString(undefined, options);
+}
+
+/** RFC 3339 -> the value of an <input type="datetime-local"> (local time). */
+function toLocalInput(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** An <input type="datetime-local"> value (local time) -> RFC 3339 UTC, or null. */
+function fromLocalInput(value) {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+const tagsOf = (text) =>
+  text
+    .split(",")
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== "");
+
+// ------------------------------------------------------------- messages
+
+/** An error answer of the service (problem+json), or a failure to reach it. */
+class Problem extends Error {
+  constructor(status, body = {}, headers = new Headers()) {
+    super(body.detail ?? `HTTP ${status}`);
+    this.status = status;
+    this.detail = body.detail ?? body.title ?? `The service answered ${status}.`;
+    this.errors = Array.isArray(body.errors) ? body.errors : [];
+    this.headers = headers;
+  }
+}
+
+async function problemOf(response) {
+  let body = {};
+  try {
+    body = await response.json();
+  } catch {
+    // not JSON: the status says enough
+  }
+  return new Problem(response.status, body, response.headers);
+}
+
+function clearAlert() {
+  const alert = $("alert");
+  alert.hidden = true;
+  alert.replaceChildren();
+}
+
+/** Shows an error (a Problem: its detail and each field's message) or a notice. */
+function showAlert(what, kind = "error") {
+  const alert = $("alert");
+  alert.className = kind === "error" ? "alert" : "alert info";
+  const problem = what instanceof Problem ? what : null;
+  const text = problem ? problem.detail : what instanceof Error ? what.message : String(what);
+  alert.replaceChildren(h("p", {}, text));
+  if (problem && problem.errors.length > 0) {
+    alert.append(h("ul", {}, problem.errors.map((e) => h("li", { dataset: { field: e.field } }, `${e.field}: ${e.message}`))));
+  }
+  if (problem) alert.dataset.status = String(problem.status);
+  else delete alert.dataset.status;
+  alert.hidden = false;
+}
+
+function showBanner(text) {
+  const banner = h(
+    "div",
+    { class: "banner", role: "status" },
+    h("span", {}, text),
+    h("button", { type: "button", class: "secondary", onclick: () => banner.remove() }, "Dismiss"),
+  );
+  $("banners").append(banner);
+}
+
+/** A failed action: a refused token sends the user back to sign in. */
+function report(error) {
+  if (error?.name === "AbortError") return;
+  if (error instanceof Problem && error.status === 401) {
+    signOut();
+    showAlert(new Problem(401, { detail: `The token was refused (${error.detail}). Sign in again.` }));
+    return;
+  }
+  showAlert(error);
+}
+
+// ------------------------------------------------------------ the API
+
+const userPath = () => `/api/${encodeURIComponent(state.userId)}`;
+
+/** A fetch with the bearer token; a non-2xx answer throws its Problem. */
+async function api(method, path, { body, headers = {}, renewed = false } = {}) {
+  const init = { method, headers: { authorization: `Bearer ${state.token}`, ...headers }, cache: "no-store" };
+  if (body !== undefined) {
+    init.headers["content-type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new Problem(0, { detail: "The service cannot be reached." });
+  }
+  if (response.status === 401 && state.dev && !renewed) {
+    await renewDevToken();
+    return api(method, path, { body, headers, renewed: true });
+  }
+  if (!response.ok) throw await problemOf(response);
+  return response;
+}
+
+async function devToken(userId) {
+  let response;
+  try {
+    response = await fetch("/_dev/token", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user_id: userId }),
+    });
+  } catch {
+    throw new Problem(0, { detail: "The service cannot be reached." });
+  }
+  if (!response.ok) throw await problemOf(response);
+  return response.json();
+}
+
+async function renewDevToken() {
+  const { token } = await devToken(state.userId);
+  state.token = token;
+  save();
+}
+
+// ------------------------------------------------------------ sign-in
+
+function save() {
+  sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ token: state.token, userId: state.userId, dev: state.dev }));
+}
+
+async function signIn(token, userId, dev) {
+  state.token = token;
+  state.userId = userId;
+  state.dev = dev;
+  clearAlert();
+  try {
+    // Where to follow from: the feed's head, read before the list, so
+    // nothing committed in between is missed (it is replayed instead).
+    state.lastEventId = await feedHead();
+  } catch (error) {
+    state.token = null;
+    if (error instanceof Problem && error.status === 401) {
+      showAlert(new Problem(401, { detail: `The token was refused: ${error.detail}` }, error.headers));
+    } else {
+      showAlert(error);
+    }
+    return;
+  }
+  save();
+  $("session-user").textContent = userId;
+  $("session").hidden = false;
+  $("sign-in").hidden = true;
+  $("tasks").hidden = false;
+  $("token").value = "";
+  document.body.dataset.signedIn = "";
+  updateNotifyButton();
+  await Promise.all([reload(), loadTags()]).catch(report);
+  follow();
+}
+
+function signOut() {
+  state.stream?.abort();
+  state.stream = null;
+  state.token = null;
+  state.tasks = [];
+  state.etags.clear();
+  sessionStorage.removeItem(STORAGE_KEY);
+  delete document.body.dataset.signedIn;
+  $("session").hidden = true;
+  $("tasks").hidden = true;
+  $("sign-in").hidden = false;
+  $("task-list").replaceChildren();
+  setLive("off");
+}
+
+/** The user's latest event id (X-Last-Event-Id), also from a 410. */
+async function feedHead() {
+  try {
+    const response = await api("GET", `${userPath()}/events?limit=1`);
+    return Number(response.headers.get("x-last-event-id") ?? 0);
+  } catch (error) {
+    if (error instanceof Problem && error.status === 410) {
+      return Number(error.headers.get("x-last-event-id") ?? 0);
+    }
+    throw error;
+  }
+}
+
+// ------------------------------------------------------------ the list
+
+function listQuery(limit = PAGE_SIZE) {
+  const { status, sort, order, q, tags } = state.filter;
+  const query = new URLSearchParams();
+  if (status !== "all") query.set("status", status);
+  if (sort !== "created") query.set("sort", sort);
+  if (order) query.set("order", order);
+  if (q.trim()) query.set("q", q.trim());
+  for (const tag of tags) query.append("tag", tag);
+  query.set("limit", String(limit));
+  return `${userPath()}/tasks?${query}`;
+}
+
+/**
+ * Loads the first page for the current filter. Events that arrive
+ * meanwhile wait, then apply on top of it; of two loads in flight, the
+ * later one wins.
+ */
+async function reload() {
+  const generation = ++state.generation;
+  const loading = api("GET", listQuery()).then(async (response) => ({ response, tasks: await response.json() }));
+  state.loading = loading;
+  let result;
+  try {
+    result = await loading;
+  } finally {
+    if (state.loading === loading) state.loading = null;
+  }
+  if (generation !== state.generation) return;
+  state.tasks = result.tasks;
+  state.total = Number(result.response.headers.get("x-total-count") ?? result.tasks.length);
+  state.next = nextLink(result.response);
+  renderList();
+  state.pending.splice(0).forEach(applyEvent);
+}
+
+async function loadMore() {
+  if (!state.next) return;
+  const response = await api("GET", state.next);
+  const page = await response.json();
+  const known = new Set(state.tasks.map((t) => t.id));
+  for (const task of page) {
+    if (!known.has(task.id)) {
+      state.tasks.push(task);
+      $("task-list").append(renderTask(task));
+    }
+  }
+  state.total = Number(response.headers.get("x-total-count") ?? state.total);
+  state.next = nextLink(response);
+  renderCount();
+}
+
+/** The count and the tag cloud, after changes (debounced). */
+const refreshMeta = debounce(async () => {
+  try {
+    const response = await api("GET", listQuery(1));
+    state.total = Number(response.headers.get("x-total-count") ?? state.total);
+    renderCount();
+    await loadTags();
+  } catch (error) {
+    report(error);
+  }
+}, 300);
+
+async function loadTags() {
+  const response = await api("GET", `${userPath()}/tags`);
+  renderTags(await response.json());
+}
+
+/** Whether a task belongs in the list under the current filter. */
+function matches(task) {
+  const { status, q, tags } = state.filter;
+  if (status === "pending" && task.completed) return false;
+  if (status === "completed" && !task.completed) return false;
+  if (!tags.every((tag) => task.tags.includes(tag))) return false;
+  const needle = q.trim().toLowerCase();
+  if (needle && !task.title.toLowerCase().includes(needle) && !(task.description ?? "").toLowerCase().includes(needle)) {
+    return false;
+  }
+  return true;
+}
+
+const PRIORITY_RANK = { low: 0, medium: 1, high: 2 };
+const DEFAULT_ORDER = { created: "desc", updated: "desc", title: "asc", due_date: "asc", priority: "desc" };
+
+/** The service's order: the sort key, undated tasks last, ties on id. */
+function compare(a, b) {
+  const { sort } = state.filter;
+  const sign = (state.filter.order || DEFAULT_ORDER[sort]) === "asc" ? 1 : -1;
+  const key = (task) =>
+    ({
+      created: task.created_at,
+      updated: task.updated_at,
+      title: task.title,
+      due_date: task.due_date,
+      priority: PRIORITY_RANK[task.priority],
+    })[sort];
+  const [x, y] = [key(a), key(b)];
+  if (x === null && y !== null) return 1;
+  if (y === null && x !== null) return -1;
+  if (x !== y) return (x < y ? -1 : 1) * sign;
+  return (a.id - b.id) * sign;
+}
+
+/**
+ * Puts a task where it belongs in the list (or takes it out when it no
+ * longer matches the filter); a task that sorts past the last loaded row
+ * while more pages remain stays for "Load more".
+ */
+function upsert(task) {
+  const index = state.tasks.findIndex((t) => t.id === task.id);
+  const current = index >= 0 ? state.tasks[index] : null;
+  // An older version (a replayed event) never replaces a newer one.
+  if (current && current.updated_at > task.updated_at) return;
+  const known = state.etags.get(task.id);
+  if (known && known.updatedAt !== task.updated_at) state.etags.delete(task.id);
+  const oldRow = rowOf(task.id);
+  const focused = oldRow?.contains(document.activeElement) ? document.activeElement.id : "";
+  if (index >= 0) state.tasks.splice(index, 1);
+  oldRow?.remove();
+  // The count moves at once; refreshMeta() then reads the service's.
+  const shown = matches(task);
+  if (shown !== Boolean(current)) {
+    state.total = Math.max(0, state.total + (shown ? 1 : -1));
+    renderCount();
+  }
+  if (!shown) return;
+  let at = state.tasks.findIndex((t) => compare(task, t) < 0);
+  if (at < 0) {
+    if (state.next) return;
+    at = state.tasks.length;
+  }
+  // The rows are state.tasks, in order: the new row goes in at the same place.
+  state.tasks.splice(at, 0, task);
+  const row = renderTask(task, oldRow);
+  const list = $("task-list");
+  list.insertBefore(row, list.children[at] ?? null);
+  if (focused) document.getElementById(focused)?.focus();
+  if (current) row.classList.add("flash");
+}
+
+function remove(id) {
+  const row = rowOf(id);
+  state.tasks = state.tasks.filter((t) => t.id !== id);
+  state.etags.delete(id);
+  if (row) {
+    row.remove();
+    state.total = Math.max(0, state.total - 1);
+    renderCount();
+  }
+}
+
+const rowOf = (id) => $("task-list").querySelector(`li[data-id="${id}"]`);
+
+function remember(task, response) {
+  const etag = response.headers.get("etag");
+  if (etag) state.etags.set(task.id, { etag, updatedAt: task.updated_at });
+}
+
+/**
+ * The ETag of the version of `task` the page shows. Rows from a list or an
+ * event come without one: the task is read once, and if it has moved on
+ * meanwhile, the page shows the new version and the action stops, as a
+ * 412 would.
+ */
+async function etagOf(task) {
+  const known = state.etags.get(task.id);
+  if (known && known.updatedAt === task.updated_at) return known.etag;
+  const response = await api("GET", `${userPath()}/tasks/${task.id}`);
+  const fresh = await response.json();
+  remember(fresh, response);
+  if (fresh.updated_at !== task.updated_at) {
+    upsert(fresh);
+    throw new Problem(412, { detail: "the task has changed since this page showed it" });
+  }
+  return state.etags.get(task.id).etag;
+}
+
+/** A 412: says the task changed elsewhere, and shows its current version. */
+async function changedElsewhere(id) {
+  showAlert(
+    new Problem(412, {
+      detail: "This task was changed elsewhere (another tab, device or client) since you opened it. It has been reloaded: check it, then make your change again.",
+    }),
+  );
+  try {
+    const response = await api("GET", `${userPath()}/tasks/${id}`);
+    const task = await response.json();
+    remember(task, response);
+    upsert(task);
+    return task;
+  } catch (error) {
+    if (error instanceof Problem && error.status === 404) remove(id);
+    else report(error);
+    return null;
+  }
+}
+
+// ------------------------------------------------------------ writes
+
+async function createTask(form) {
+  const data = new FormData(form);
+  const body = { title: data.get("title"), priority: data.get("priority") };
+  const description = String(data.get("description")).trim();
+  if (description) body.description = description;
+  const due = fromLocalInput(data.get("due_date"));
+  if (due) body.due_date = due;
+  const remind = fromLocalInput(data.get("remind_at"));
+  if (remind) body.remind_at = remind;
+  const tags = tagsOf(String(data.get("tags")));
+  if (tags.length) body.tags = tags;
+  const recurrence = String(data.get("recurrence")).trim();
+  if (recurrence) body.recurrence = recurrence;
+  const response = await api("POST", `${userPath()}/tasks`, { body, headers: { "idempotency-key": randomKey() } });
+  const task = await response.json();
+  remember(task, response);
+  upsert(task);
+  form.reset();
+  clearAlert();
+  refreshMeta();
+}
+
+async function setCompleted(task, completed, checkbox) {
+  try {
+    const etag = await etagOf(task);
+    const response = await api("PATCH", `${userPath()}/tasks/${task.id}/complete`, {
+      body: { completed },
+      headers: { "if-match": etag },
+    });
+    const updated = await response.json();
+    remember(updated, response);
+    upsert(updated);
+    clearAlert();
+    refreshMeta();
+  } catch (error) {
+    checkbox.checked = task.completed;
+    if (error instanceof Problem && error.status === 412) await changedElsewhere(task.id);
+    else report(error);
+  }
+}
+
+async function deleteTask(task) {
+  try {
+    const etag = await etagOf(task);
+    await api("DELETE", `${userPath()}/tasks/${task.id}`, { headers: { "if-match": etag } });
+    remove(task.id);
+    clearAlert();
+    refreshMeta();
+  } catch (error) {
+    if (error instanceof Problem && error.status === 412) await changedElsewhere(task.id);
+    else if (error instanceof Problem && error.status === 404) remove(task.id);
+    else report(error);
+  }
+}
+
+/** The edit form's fields, as the API names them, from a task. */
+function formValues(task) {
+  return {
+    title: task.title,
+    description: task.description ?? "",
+    priority: task.priority,
+    due_date: toLocalInput(task.due_date),
+    remind_at: toLocalInput(task.remind_at),
+    tags: task.tags.join(", "),
+    recurrence: task.recurrence ?? "",
+  };
+}
+
+/** What changed between two sets of form values, as a PATCH body. */
+function changes(before, after) {
+  const body = {};
+  for (const [name, value] of Object.entries(after)) {
+    if (value === before[name]) continue;
+    if (name === "due_date" || name === "remind_at") body[name] = fromLocalInput(value);
+    else if (name === "tags") body.tags = tagsOf(value);
+    else if (name === "description" || name === "recurrence") body[name] = value.trim() === "" ? null : value;
+    else body[name] = value;
+  }
+  return body;
+}
+
+async function openEditor(task) {
+  const row = rowOf(task.id);
+  if (!row || row.querySelector("form")) return;
+  let etag;
+  try {
+    etag = await etagOf(task);
+  } catch (error) {
+    if (error instanceof Problem && error.status === 412) await changedElsewhere(task.id);
+    else report(error);
+    return;
+  }
+  const current = state.tasks.find((t) => t.id === task.id) ?? task;
+  const body = rowOf(task.id)?.querySelector(".task-body");
+  if (!body || body.querySelector("form")) return;
+  const form = editForm(current, etag);
+  body.append(form);
+  form.querySelector("input").focus();
+}
+
+function editForm(task, etag) {
+  const id = task.id;
+  const before = formValues(task);
+  const field = (name, label, control, hint) =>
+    h("div", { class: "field" }, h("label", { for: `edit-${name}-${id}` }, label), control, hint ?? null);
+  const input = (name, attributes = {}) =>
+    // The type before the value: a value set on a text input may not
+    // survive the change to datetime-local.
+    h("input", { id: `edit-${name}-${id}`, name, autocomplete: "off", ...attributes, value: before[name] });
+  const priority = h(
+    "select",
+    { id: `edit-priority-${id}`, name: "priority" },
+    ["low", "medium", "high"].map((p) => h("option", { value: p, selected: p === before.priority }, p[0].toUpperCase() + p.slice(1))),
+  );
+  const form = h(
+    "form",
+    { class: "task-form card", dataset: { etag }, "aria-label": `Edit “${task.title}”` },
+    field("title", "Title", input("title", { required: true, maxlength: 200 })),
+    field(
+      "description",
+      "Description",
+      h("textarea", { id: `edit-description-${id}`, name: "description", rows: 2, maxlength: 1000, value: before.description }),
+    ),
+    h(
+      "div",
+      { class: "row" },
+      field("priority", "Priority", priority),
+      field("due_date", "Due", input("due_date", { type: "datetime-local" })),
+      field("remind_at", "Remind at", input("remind_at", { type: "datetime-local" })),
+    ),
+    field("tags", "Tags", input("tags"), h("p", { class: "hint" }, "Separated by commas.")),
+    field("recurrence", "Repeats", input("recurrence", { spellcheck: "false" }), h("p", { class: "hint" }, "An RFC 5545 rule, e.g. FREQ=DAILY;INTERVAL=2.")),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit" }, "Save"),
+      h("button", { type: "button", class: "secondary", onclick: () => form.remove() }, "Cancel"),
+    ),
+  );
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") form.remove();
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const after = Object.fromEntries([...new FormData(form)].map(([k, v]) => [k, String(v)]));
+    const body = changes(before, after);
+    if (Object.keys(body).length === 0) {
+      form.remove();
+      return;
+    }
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const response = await api("PATCH", `${userPath()}/tasks/${id}`, {
+        body,
+        headers: { "if-match": form.dataset.etag },
+      });
+      const updated = await response.json();
+      remember(updated, response);
+      form.remove();
+      upsert(updated);
+      clearAlert();
+      refreshMeta();
+    } catch (error) {
+      button.disabled = false;
+      if (error instanceof Problem && error.status === 412) {
+        form.remove();
+        const fresh = await changedElsewhere(id);
+        if (fresh) openEditor(fresh);
+      } else {
+        report(error);
+      }
+    }
+  });
+  return form;
+}
+
+// ------------------------------------------------------------ rendering
+
+function renderTask(task, oldRow = null) {
+  const titleId = `task-title-${task.id}`;
+  const overdue = task.due_date && !task.completed && new Date(task.due_date) < new Date();
+  const checkbox = h("input", {
+    type: "checkbox",
+    id: `done-${task.id}`,
+    checked: task.completed,
+    "aria-label": `Done: ${task.title}`,
+    onchange: (event) => setCompleted(task, event.target.checked, event.target),
+  });
+  const meta = h(
+    "div",
+    { class: "meta" },
+    h("span", { class: `priority priority-${task.priority}` }, `${task.priority} priority`),
+    task.due_date ? h("span", { class: overdue ? "overdue" : null }, `${overdue ? "overdue: " : "due "}${formatWhen(task.due_date)}`) : null,
+    task.recurrence ? h("span", { class: "repeats", title: task.recurrence }, `repeats ${describeRule(task.recurrence)}`) : null,
+    task.remind_at && !task.completed ? h("span", {}, `reminder ${formatWhen(task.remind_at)}`) : null,
+    task.completed_at ? h("span", {}, `done ${formatWhen(task.completed_at)}`) : null,
+  );
+  const tags = task.tags.length
+    ? h(
+        "div",
+        { class: "chips", "aria-label": "Tags" },
+        task.tags.map((tag) =>
+          h("button", { type: "button", class: "chip", dataset: { tag }, "aria-label": `Filter by tag ${tag}`, onclick: () => toggleTag(tag, true) }, tag),
+        ),
+      )
+    : null;
+  const body = h(
+    "div",
+    { class: "task-body" },
+    h("div", { class: "task-title", id: titleId }, task.title),
+    task.description ? h("p", { class: "task-description" }, task.description) : null,
+    meta,
+    tags,
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "button", id: `edit-${task.id}`, class: "secondary", "aria-label": `Edit ${task.title}`, onclick: () => openEditor(task) }, "Edit"),
+      h("button", { type: "button", id: `delete-${task.id}`, class: "danger", "aria-label": `Delete ${task.title}`, onclick: () => deleteTask(task) }, "Delete"),
+    ),
+  );
+  // An open edit form survives a live update of its row (its ETag stays
+  // the one it was opened with, so saving it then is a 412).
+  const form = oldRow?.querySelector("form");
+  if (form) body.append(form);
+  return h("li", { class: task.completed ? "task done" : "task", dataset: { id: task.id }, "aria-labelledby": titleId }, checkbox, body);
+}
+
+function renderList() {
+  // An edit form open on a task that is still listed stays open.
+  $("task-list").replaceChildren(...state.tasks.map((task) => renderTask(task, rowOf(task.id))));
+  renderCount();
+  renderActiveTags();
+}
+
+function renderCount() {
+  const shown = state.tasks.length;
+  $("count").textContent =
+    state.total === 0 ? "No tasks match." : `Showing ${shown} of ${state.total} task${state.total === 1 ? "" : "s"}.`;
+  $("more").hidden = !state.next;
+}
+
+function renderTags(tags) {
+  const active = new Set(state.filter.tags);
+  $("tag-cloud").replaceChildren(
+    ...tags.map((tag) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: "chip",
+          dataset: { tag: tag.name },
+          "aria-pressed": active.has(tag.name) ? "true" : "false",
+          "aria-label": `${tag.name}: ${tag.pending} pending of ${tag.tasks}`,
+          onclick: () => toggleTag(tag.name),
+        },
+        tag.name,
+        h("span", { class: "n", "aria-hidden": "true" }, tag.tasks),
+      ),
+    ),
+  );
+}
+
+function renderActiveTags() {
+  const box = $("active-tags");
+  box.hidden = state.filter.tags.length === 0;
+  box.replaceChildren(
+    ...state.filter.tags.map((tag) =>
+      h("button", { type: "button", class: "chip", "aria-pressed": "true", "aria-label": `Remove the tag filter ${tag}`, onclick: () => toggleTag(tag) }, `tag: ${tag} ×`),
+    ),
+  );
+  for (const chip of $("tag-cloud").querySelectorAll("button[data-tag]")) {
+    chip.setAttribute("aria-pressed", state.filter.tags.includes(chip.dataset.tag) ? "true" : "false");
+  }
+}
+
+function toggleTag(tag, only = false) {
+  const tags = state.filter.tags;
+  if (only) {
+    if (tags.includes(tag)) return;
+    tags.push(tag);
+  } else if (tags.includes(tag)) {
+    tags.splice(tags.indexOf(tag), 1);
+  } else {
+    tags.push(tag);
+  }
+  reload().catch(report);
+}
+
+// ------------------------------------------------------------ live
+
+function setLive(stateName, text) {
+  const live = $("live");
+  live.dataset.state = stateName;
+  live.textContent = text ?? { off: "Live: off", connecting: "Live: connecting", open: "Live: on" }[stateName] ?? "Live";
+}
+
+/**
+ * Reads a Server-Sent Events body (the HTML standard's format): lines of
+ * `field: value`, an empty line ends an event, `:` starts a comment (the
+ * keep-alive). Calls `onEvent({ id, type, data })` per event; `id` also
+ * becomes the position to resume from. Resolves when the stream ends.
+ */
+async function readEvents(body, onEvent) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let data = [];
+  let type = "";
+  const line = (text) => {
+    if (text === "") {
+      if (data.length > 0) onEvent({ id: state.lastEventId, type: type || "message", data: data.join("\n") });
+      data = [];
+      type = "";
+      return;
+    }
+    if (text.startsWith(":")) return;
+    const colon = text.indexOf(":");
+    const field = colon < 0 ? text : text.slice(0, colon);
+    let value = colon < 0 ? "" : text.slice(colon + 1);
+    if (value.startsWith(" ")) value = value.slice(1);
+    if (field === "event") type = value;
+    else if (field === "data") data.push(value);
+    else if (field === "id" && !value.includes("\0") && /^\d+$/.test(value)) state.lastEventId = Number(value);
+  };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    for (;;) {
+      const at = buffer.search(/[\r\n]/);
+      // A CR at the very end may be the first half of a CRLF.
+      if (at < 0 || (buffer[at] === "\r" && at === buffer.length - 1)) break;
+      const width = buffer[at] === "\r" && buffer[at + 1] === "\n" ? 2 : 1;
+      line(buffer.slice(0, at));
+      buffer = buffer.slice(at + width);
+    }
+  }
+}
+
+/**
+ * Follows the user's change stream until sign-out: `Authorization` and
+ * `Last-Event-ID` on every connection; reconnects with back-off (1 s,
+ * doubling to 30 s, with jitter) when it fails or ends (the token's
+ * expiry ends it); a 410 (the position is no longer kept) reloads the list
+ * and restarts from the head the service names.
+ */
+async function follow() {
+  state.stream?.abort();
+  const controller = new AbortController();
+  state.stream = controller;
+  const { signal } = controller;
+  let delay = RETRY_FIRST_MS;
+  while (!signal.aborted) {
+    setLive("connecting");
+    let wait = true;
+    try {
+      const response = await fetch(`${userPath()}/events`, {
+        headers: {
+          authorization: `Bearer ${state.token}`,
+          accept: "text/event-stream",
+          "last-event-id": String(state.lastEventId),
+        },
+        cache: "no-store",
+        signal,
+      });
+      if (response.status === 410) {
+        state.lastEventId = Number(response.headers.get("x-last-event-id") ?? 0);
+        await Promise.all([reload(), loadTags()]);
+        wait = false;
+      } else if (response.status === 401 && state.dev) {
+        await renewDevToken();
+        wait = false;
+      } else if (response.status === 401) {
+        report(await problemOf(response));
+        return;
+      } else if (!response.ok || !(response.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+        const problem = await problemOf(response);
+        setLive("retrying", `Live: ${problem.detail}`);
+      } else {
+        setLive("open");
+        delay = RETRY_FIRST_MS;
+        await readEvents(response.body, (message) => {
+          try {
+            const event = JSON.parse(message.data);
+            if (state.loading) state.pending.push(event);
+            else applyEvent(event);
+          } catch (error) {
+            console.warn("an event that is not JSON", message, error);
+          }
+        });
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof Problem && error.status === 401) {
+        report(error);
+        return;
+      }
+    }
+    if (signal.aborted) return;
+    if (wait) {
+      const ms = Math.round(delay * (0.8 + Math.random() * 0.4));
+      setLive("retrying", `Live: reconnecting in ${Math.ceil(ms / 1000)} s`);
+      await sleep(ms);
+      delay = Math.min(delay * 2, RETRY_MAX_MS);
+    }
+  }
+}
+
+function applyEvent(event) {
+  switch (event.type) {
+    case "task.created":
+    case "task.updated":
+      if (event.task) upsert(event.task);
+      break;
+    case "task.deleted":
+      remove(event.task_id);
+      break;
+    case "task.reminder":
+      if (event.task) {
+        upsert(event.task);
+        remind(event.task);
+      }
+      break;
+    default:
+      return;
+  }
+  refreshMeta();
+}
+
+/** A reminder: a notification where the user allowed them, a banner otherwise. */
+function remind(task) {
+  const due = task.due_date ? ` (due ${formatWhen(task.due_date)})` : "";
+  if ("Notification" in window && Notification.permission === "granted") {
+    new Notification(`Reminder: ${task.title}`, { body: `${task.title}${due}`, tag: `task-${task.id}` });
+  } else {
+    showBanner(`Reminder: ${task.title}${due}`);
+  }
+}
+
+function updateNotifyButton() {
+  $("notify").hidden = !("Notification" in window) || Notification.permission !== "default";
+}
+
+// ------------------------------------------------------------ start
+
+/** Offers the development sign-in where the service's document lists the route. */
+async function offerDevTokens() {
+  try {
+    const response = await fetch("/api/openapi.json");
+    const document_ = await response.json();
+    $("dev-form").hidden = !document_.paths?.["/_dev/token"];
+  } catch {
+    $("dev-form").hidden = true;
+  }
+}
+
+function wire() {
+  $("dev-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const userId = $("dev-user").value.trim();
+    try {
+      const { token, user_id: user } = await devToken(userId);
+      await signIn(token, user, true);
+    } catch (error) {
+      showAlert(error);
+    }
+  });
+  $("token-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const token = $("token").value.trim().replace(/^bearer\s+/i, "");
+    const userId = $("token-user").value.trim() || jwtSubject(token);
+    if (!userId) {
+      showAlert(new Problem(0, { detail: "This token names no user (no sub claim): enter the user id." }));
+      $("token-user").focus();
+      return;
+    }
+    await signIn(token, userId, false);
+  });
+  $("sign-out").addEventListener("click", signOut);
+  $("notify").addEventListener("click", async () => {
+    await Notification.requestPermission();
+    updateNotifyButton();
+  });
+  $("new-task").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = event.target.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      await createTask(event.target);
+    } catch (error) {
+      report(error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  const filters = $("filters");
+  const apply = () => {
+    const data = new FormData(filters);
+    Object.assign(state.filter, {
+      status: String(data.get("status")),
+      sort: String(data.get("sort")),
+      order: String(data.get("order")),
+      q: String(data.get("q")),
+    });
+    reload().catch(report);
+  };
+  filters.addEventListener("change", apply);
+  filters.querySelector("#filter-q").addEventListener("input", debounce(apply, 300));
+  filters.addEventListener("submit", (event) => {
+    event.preventDefault();
+    apply();
+  });
+  $("more").addEventListener("click", () => loadMore().catch(report));
+}
+
+wire();
+offerDevTokens();
+const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? "null");
+if (saved?.token && saved?.userId) signIn(saved.token, saved.userId, Boolean(saved.dev));

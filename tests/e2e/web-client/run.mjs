@@ -1,0 +1,417 @@
+// The web client (assets/static, served by the service at `/`) in a real
+// browser: headless Chromium (Debian's package) through playwright-core.
+// Two pages of one user: the first signs in with a development token,
+// creates a tagged task, filters by its tag and completes it (from the
+// keyboard); the second sees each change arrive without reloading. A write
+// from elsewhere while the first page edits the task makes its save a 412,
+// which the page shows. Then a repeating task in words, a reminder as a
+// banner, a refused rule with the problem's `errors`, a delete seen live,
+// the page at 360 px, a label on every control, sign-in with a pasted
+// token; the page's own SSE reader against crafted answers (410, an event
+// over CRLF lines, 503 back-off, then the service's own 410); nothing
+// fetched from outside the service, no script errors.
+//
+//   TODO_API_BIN  the service binary (default: target/debug/todo_api-cli)
+//   CHROMIUM      the browser (default: /usr/bin/chromium)
+//
+// Closes with "N passed, M failed"; saves target/web-client.png (the second
+// page) and target/web-client-360.png (the first, 360 px wide).
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { check, finish, startService, stopService, launchOfflineChromium } from "../harness.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "../../..");
+const bin = process.env.TODO_API_BIN ?? join(repo, "target/debug/todo_api-cli");
+const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const screenshot = join(repo, "target/web-client.png");
+const narrowScreenshot = join(repo, "target/web-client-360.png");
+// The development default of BETTER_AUTH_SECRET (config/development.yaml):
+// the one secret the dev-token route signs with.
+const secret = "development-only-secret-never-use-in-production";
+const user = "web-user";
+// How long a change may take from the write's answer to the other page.
+const DELIVERY_MS = 3000;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits for `predicate(arg)` to hold in the page; true, or false after `timeout`. */
+async function eventually(page, predicate, arg, timeout = DELIVERY_MS) {
+  try {
+    await page.waitForFunction(predicate, arg, { timeout, polling: 25 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const rowTitled = ([title]) =>
+  [...document.querySelectorAll("#task-list li.task")].find((li) => li.querySelector(".task-title")?.textContent === title);
+
+/** The data of the page's row for a task title, or null. */
+const row = (page, title) =>
+  page.evaluate(
+    ([title]) => {
+      const li = [...document.querySelectorAll("#task-list li.task")].find(
+        (item) => item.querySelector(".task-title")?.textContent === title,
+      );
+      if (!li) return null;
+      return {
+        id: Number(li.dataset.id),
+        done: li.classList.contains("done"),
+        tags: [...li.querySelectorAll("button.chip")].map((b) => b.dataset.tag),
+        repeats: li.querySelector(".repeats")?.textContent ?? null,
+        form: li.querySelector("form") !== null,
+      };
+    },
+    [title],
+  );
+
+const titles = (page) =>
+  page.$$eval("#task-list li.task .task-title", (items) => items.map((item) => item.textContent));
+
+/** Signs a page in through the development form. */
+async function signIn(page, service) {
+  const response = await page.goto(`${service.url}/`);
+  check("GET / serves the page", response?.status() === 200, String(response?.status()));
+  const offered = await eventually(page, () => !document.getElementById("dev-form").hidden);
+  check("the page offers the development sign-in (the route is in the document)", offered);
+  await page.fill("#dev-user", user);
+  await page.getByRole("button", { name: "Get a development token and sign in" }).click();
+  const live = await eventually(
+    page,
+    () => document.body.dataset.signedIn !== undefined && document.getElementById("live").dataset.state === "open",
+    undefined,
+    10_000,
+  );
+  const status = await page.$eval("#live", (l) => l.textContent);
+  const alert = await page.$eval("#alert", (a) => a.textContent);
+  check("signed in with a development token, the stream open", live, `${status} ${alert}`);
+}
+
+/** Watches a page: requests it makes, script errors, console errors. */
+function watch(page, expectedStatuses) {
+  const seen = { requests: [], problems: [] };
+  page.on("request", (request) => seen.requests.push(request.url()));
+  page.on("pageerror", (error) => seen.problems.push(String(error)));
+  page.on("console", (message) => {
+    if (message.type() !== "error") return;
+    // Chromium logs every 4xx a fetch gets; the ones this run provokes on
+    // purpose are expected.
+    const status = /status of (\d{3})/.exec(message.text())?.[1];
+    if (status && expectedStatuses.includes(Number(status))) return;
+    seen.problems.push(`console: ${message.text()}`);
+  });
+  return seen;
+}
+
+async function main() {
+  let missing = false;
+  for (const [what, path] of [
+    ["service binary", bin],
+    ["Chromium", browserPath],
+    ["playwright-core (npm ci)", join(here, "node_modules/playwright-core/package.json")],
+  ]) {
+    if (!existsSync(path)) {
+      check(`the ${what} is there`, false, path);
+      missing = true;
+    }
+  }
+  if (missing) finish();
+
+  const work = mkdtempSync(join(tmpdir(), "todo-web-client-"));
+  let service;
+  let browser;
+  try {
+    service = await startService({
+      bin,
+      cwd: repo,
+      database: join(work, "web.sqlite"),
+      settings: {
+        BETTER_AUTH_SECRET: secret,
+        HS256_ISSUER: "",
+        HS256_AUDIENCE: "",
+        WEB_CLIENT: "true",
+        RATE_LIMIT_PER_SECOND: "0",
+      },
+    });
+
+    // Node writes as the same user, with a token from the same route.
+    const minted = await fetch(`${service.url}/_dev/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user_id: user }),
+    });
+    const { token } = await minted.json();
+    check("POST /_dev/token answers a token", minted.status === 200 && typeof token === "string", String(minted.status));
+    const api = async (method, path, body) => {
+      const response = await fetch(`${service.url}/api/${user}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    };
+
+    browser = await launchOfflineChromium(chromium, browserPath, join(work, "profile"));
+    const first = await browser.newPage();
+    await first.setViewportSize({ width: 1000, height: 900 });
+    const firstSeen = watch(first, [412]);
+    await signIn(first, service);
+
+    // 1. A tagged task, through the page's form.
+    await first.fill("#new-title", "Buy oat milk");
+    await first.fill("#new-tags", "Errands, Shop");
+    await first.selectOption("#new-priority", "high");
+    await first.getByRole("button", { name: "Add task" }).click();
+    const added = await eventually(first, rowTitled, ["Buy oat milk"]);
+    const milk = await row(first, "Buy oat milk");
+    check("the form creates the task", added, JSON.stringify(await titles(first)));
+    check("its tags show as chips, normalised", JSON.stringify(milk?.tags) === '["errands","shop"]', JSON.stringify(milk));
+
+    // 2. A task written elsewhere appears on the page by itself.
+    const report = await api("POST", "/tasks", { title: "Write the report", tags: ["work"] });
+    check("POST from Node answers 201", report.status === 201, JSON.stringify(report));
+    check(
+      `a task created elsewhere shows within ${DELIVERY_MS} ms`,
+      await eventually(first, rowTitled, ["Write the report"]),
+      JSON.stringify(await titles(first)),
+    );
+
+    // 3. A second page of the same user.
+    const second = await browser.newPage();
+    await second.setViewportSize({ width: 1000, height: 1100 });
+    const secondSeen = watch(second, [422]);
+    await signIn(second, service);
+    const both = await titles(second);
+    check("the second page lists both tasks", both.includes("Buy oat milk") && both.includes("Write the report"), JSON.stringify(both));
+    await second.evaluate(() => {
+      window.sameDocument = true;
+    });
+
+    // 4. Filter by the tag: a click on its chip.
+    await first.click(`li[data-id="${milk.id}"] button.chip[data-tag="errands"]`);
+    const filtered = await eventually(
+      first,
+      () => [...document.querySelectorAll("#task-list .task-title")].map((t) => t.textContent).join("|") === "Buy oat milk",
+    );
+    check("a click on a tag filters the list by it", filtered, JSON.stringify(await titles(first)));
+    const pressed = await first.$eval('#tag-cloud button[data-tag="errands"]', (b) => b.getAttribute("aria-pressed"));
+    check("the tag's chip in the tag list is pressed", pressed === "true", String(pressed));
+    const count = await first.$eval("#count", (c) => c.textContent);
+    check("the count follows X-Total-Count", count === "Showing 1 of 1 task.", count);
+
+    // 5. Complete it from the keyboard; the other page sees it, no reload.
+    await first.focus(`#done-${milk.id}`);
+    await first.keyboard.press("Space");
+    check("Space on the checkbox completes the task", await eventually(first, ([id]) => document.querySelector(`li[data-id="${id}"]`)?.classList.contains("done"), [milk.id]));
+    const arrived = await eventually(second, ([id]) => document.querySelector(`li[data-id="${id}"]`)?.classList.contains("done"), [milk.id]);
+    check(`the second page shows it completed within ${DELIVERY_MS} ms`, arrived, JSON.stringify(await row(second, "Buy oat milk")));
+    check("...without reloading", (await second.evaluate(() => window.sameDocument)) === true);
+    const stored = await api("GET", `/tasks/${milk.id}`);
+    check("the service has it completed", stored.body?.completed === true && stored.body?.completed_at !== null, JSON.stringify(stored.body));
+
+    // 6. Edit on the first page while Node changes the task: a 412.
+    await first.getByRole("button", { name: "Edit Buy oat milk" }).click();
+    check("Edit opens the form", await eventually(first, ([id]) => document.querySelector(`li[data-id="${id}"] form`) !== null, [milk.id]));
+    const elsewhere = await api("PATCH", `/tasks/${milk.id}`, { title: "Buy oat milk (2 l)" });
+    check("the concurrent PATCH from Node answers 200", elsewhere.status === 200, JSON.stringify(elsewhere));
+    const renamedLive = await eventually(first, rowTitled, ["Buy oat milk (2 l)"]);
+    check("the first page shows the new title live, its form still open", renamedLive && (await row(first, "Buy oat milk (2 l)"))?.form === true);
+    check("so does the second page", await eventually(second, rowTitled, ["Buy oat milk (2 l)"]));
+    await first.fill(`#edit-title-${milk.id}`, "Buy oat milk now");
+    await first.getByRole("button", { name: "Save" }).click();
+    const told = await eventually(first, () => {
+      const alert = document.getElementById("alert");
+      return !alert.hidden && alert.dataset.status === "412";
+    });
+    const alertText = await first.$eval("#alert", (a) => a.textContent);
+    const alertDetail = await first.$eval("#alert p", (p) => p.textContent);
+    check(
+      "the save is refused with a 412, and the page says the task changed elsewhere",
+      told && alertDetail.includes("changed elsewhere") && alertText === alertDetail,
+      alertText,
+    );
+    const kept = await api("GET", `/tasks/${milk.id}`);
+    check("the stale edit changed nothing", kept.body?.title === "Buy oat milk (2 l)", JSON.stringify(kept.body));
+    const reopened = await eventually(first, ([id]) => document.getElementById(`edit-title-${id}`)?.value === "Buy oat milk (2 l)", [milk.id]);
+    check("the form is back with the task as it is now", reopened);
+
+    // 7. The tag filter off again: the chip in the filter bar.
+    await first.getByRole("button", { name: "Remove the tag filter errands" }).click();
+    check("removing the tag filter lists every task again", await eventually(first, rowTitled, ["Write the report"]));
+
+    // 8. A repeating task, in words.
+    const monday = new Date();
+    monday.setUTCDate(monday.getUTCDate() + ((8 - monday.getUTCDay()) % 7 || 7));
+    monday.setUTCHours(9, 0, 0, 0);
+    const sync = await api("POST", "/tasks", {
+      title: "Team sync notes",
+      due_date: monday.toISOString(),
+      recurrence: "FREQ=WEEKLY;BYDAY=MO,WE",
+      tags: ["work"],
+    });
+    check("a repeating task is created", sync.status === 201, JSON.stringify(sync));
+    await eventually(second, rowTitled, ["Team sync notes"]);
+    const repeats = (await row(second, "Team sync notes"))?.repeats;
+    check("its rule shows in words", repeats === "repeats every Monday and Wednesday", String(repeats));
+
+    // 9. A reminder: a banner (notifications are not allowed here).
+    const reminded = await api("POST", "/tasks", { title: "Call the plumber", remind_at: new Date(Date.now() - 1000).toISOString() });
+    check("a task with a due reminder is created", reminded.status === 201, JSON.stringify(reminded));
+    const banner = await eventually(
+      second,
+      () => [...document.querySelectorAll("#banners .banner")].some((b) => b.textContent.includes("Reminder: Call the plumber")),
+      undefined,
+      8000,
+    );
+    check("the reminder shows as a banner within 8 s", banner, await second.$eval("#banners", (b) => b.textContent));
+
+    // 10. A refused write shows the problem's detail and errors.
+    await second.fill("#new-title", "Hourly check");
+    await second.fill("#new-due", "2030-01-07T09:00");
+    await second.fill("#new-recurrence", "FREQ=HOURLY");
+    await second.getByRole("button", { name: "Add task" }).click();
+    const refused = await eventually(second, () => document.querySelector('#alert li[data-field="recurrence"]') !== null);
+    check("a refused rule shows the 422's detail and its field", refused, await second.$eval("#alert", (a) => a.textContent));
+
+    // 11. A delete on the second page leaves the first.
+    await second.getByRole("button", { name: "Delete Write the report" }).click();
+    const gone = await eventually(first, () => ![...document.querySelectorAll("#task-list .task-title")].some((t) => t.textContent === "Write the report"));
+    check(`a task deleted on the second page leaves the first within ${DELIVERY_MS} ms`, gone, JSON.stringify(await titles(first)));
+    const counted = await first.$eval("#count", (c) => c.textContent);
+    check("the count follows at once", counted === "Showing 3 of 3 tasks.", counted);
+
+    mkdirSync(dirname(screenshot), { recursive: true });
+    await second.screenshot({ path: screenshot, fullPage: true });
+    console.log(`screenshot: ${screenshot}`);
+
+    // 12. 360 px wide: nothing wider than the screen.
+    await first.setViewportSize({ width: 360, height: 800 });
+    await sleep(200);
+    const width = await first.evaluate(() => document.documentElement.scrollWidth);
+    check("at 360 px the page needs no sideways scrolling", width <= 360, `scrollWidth ${width}`);
+    await first.screenshot({ path: narrowScreenshot, fullPage: true });
+    console.log(`screenshot: ${narrowScreenshot}`);
+
+    // 13. A name on every control (the edit form open, so its fields count).
+    await first.getByRole("button", { name: "Edit Buy oat milk (2 l)" }).click().catch(() => {});
+    for (const page of [first, second]) {
+      const unnamed = await page.evaluate(() =>
+        [...document.querySelectorAll("input, select, textarea, button")]
+          .filter((el) => {
+            if (el.tagName === "BUTTON") return !(el.getAttribute("aria-label") || el.textContent.trim());
+            return !(el.labels?.length || el.getAttribute("aria-label"));
+          })
+          .map((el) => el.outerHTML.slice(0, 80)),
+      );
+      check("every control has a label", unnamed.length === 0, unnamed.join(", "));
+    }
+
+    // 14. Signing in with a pasted token: a refused one says why; a good
+    // one signs in, its user read from the token's sub.
+    const third = await browser.newPage();
+    const thirdSeen = watch(third, [401]);
+    await third.goto(`${service.url}/`);
+    await third.fill("#token", "not-a-token");
+    await third.fill("#token-user", user);
+    await third.getByRole("button", { name: "Sign in", exact: true }).click();
+    const refusedToken = await eventually(third, () => document.getElementById("alert").dataset.status === "401");
+    check("a refused pasted token shows the 401's detail", refusedToken, await third.$eval("#alert", (a) => a.textContent));
+    await third.fill("#token", `Bearer ${token}`);
+    await third.fill("#token-user", "");
+    await third.getByRole("button", { name: "Sign in", exact: true }).click();
+    const pasted = await eventually(third, () => document.getElementById("live").dataset.state === "open", undefined, 10_000);
+    const who = await third.$eval("#session-user", (s) => s.textContent);
+    check("a pasted token signs in as its sub, the stream open", pasted && who === user, who);
+    check("...and lists the user's tasks", (await titles(third)).includes("Team sync notes"), JSON.stringify(await titles(third)));
+
+    // 15. The page's SSE reader against crafted answers (playwright stands
+    // in for the service on the stream's URL, in turn): a 410 restarts it
+    // from the head the answer names; an event split over CRLF lines, a
+    // comment and two data lines is read and applied, and its id is the
+    // next Last-Event-ID; a 503 backs off (twice the wait after the stream
+    // that ended); then the real service answers the crafted position with
+    // its own 410, and the page reloads the list and follows from its head.
+    const fourth = await browser.newPage();
+    const fourthSeen = watch(fourth, [410, 503]);
+    const streamUrl = `${service.url}/api/${user}/events`;
+    const asked = [];
+    const crafted = {
+      id: 999_001, user_id: user, title: "Crafted by the test", description: null, completed: false,
+      priority: "low", due_date: null, completed_at: null, created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(), tags: [], recurrence: null, next_id: null, remind_at: null,
+    };
+    const json = JSON.stringify({ id: 41, type: "task.created", task_id: crafted.id, task: crafted, at: crafted.created_at });
+    const cut = json.indexOf(',"task"') + 1;
+    await fourth.route(streamUrl, async (route) => {
+      asked.push({ lastEventId: route.request().headers()["last-event-id"], at: Date.now() });
+      const problem = (status, title, extra = {}) =>
+        route.fulfill({
+          status,
+          headers: { "content-type": "application/problem+json", ...extra },
+          body: JSON.stringify({ type: "about:blank", title, status, detail: `crafted ${status}` }),
+        });
+      switch (asked.length) {
+        case 1:
+          return problem(410, "Gone", { "x-last-event-id": "5" });
+        case 2:
+          return route.fulfill({
+            status: 200,
+            headers: { "content-type": "text/event-stream" },
+            body: `: keep-alive\r\n\r\nid: 41\r\nevent: task.created\r\ndata: ${json.slice(0, cut)}\r\ndata: ${json.slice(cut)}\r\n\r\n`,
+          });
+        case 3:
+          return problem(503, "Service Unavailable");
+        default:
+          return route.continue();
+      }
+    });
+    // The crafted task shows only until the list reloads: note it when it does.
+    await fourth.addInitScript(() => {
+      window.sawCrafted = false;
+      new MutationObserver(() => {
+        const titles = [...document.querySelectorAll("#task-list .task-title")].map((t) => t.textContent);
+        if (titles.includes("Crafted by the test")) window.sawCrafted = true;
+      }).observe(document, { subtree: true, childList: true });
+    });
+    await signIn(fourth, service);
+    for (let waited = 0; asked.length < 5 && waited < 15_000; waited += 100) await sleep(100);
+    const following = await eventually(fourth, () => document.getElementById("live").dataset.state === "open", undefined, 5000);
+    const head = Number(
+      (await fetch(`${service.url}/api/${user}/events?limit=1`, { headers: { authorization: `Bearer ${token}` } })).headers.get(
+        "x-last-event-id",
+      ),
+    );
+    const ids = asked.map((a) => a.lastEventId);
+    check(
+      "the reader resumes from a 410's head (5), then after the crafted event (41), then from the service's head",
+      following && ids[1] === "5" && ids[2] === "41" && ids[3] === "41" && ids[4] === String(head),
+      JSON.stringify(ids),
+    );
+    check("the crafted event (CRLF lines, a comment, two data lines) was applied", await fourth.evaluate(() => window.sawCrafted));
+    const backedOff = asked.length >= 4 ? asked[3].at - asked[2].at : 0;
+    check("a 503 is retried after a longer wait (back-off)", backedOff >= 1500, `${backedOff} ms`);
+    const craftedGone = !(await titles(fourth)).includes("Crafted by the test");
+    check("the service's own 410 reloaded the list (the crafted task is gone)", craftedGone, JSON.stringify(await titles(fourth)));
+
+    for (const [name, seen] of [["first", firstSeen], ["second", secondSeen], ["third", thirdSeen], ["fourth", fourthSeen]]) {
+      const external = seen.requests.filter((url) => !url.startsWith(`${service.url}/`) && !url.startsWith("data:"));
+      check(`the ${name} page fetched nothing from outside the service`, external.length === 0, external.join(", "));
+      check(`no script errors on the ${name} page`, seen.problems.length === 0, seen.problems.join("; "));
+    }
+  } catch (error) {
+    check("the browser run finished", false, error.stack ?? String(error));
+  } finally {
+    await browser?.close();
+    if (service) await stopService(service);
+    rmSync(work, { recursive: true, force: true });
+  }
+  finish();
+}
+
+await main();
