@@ -176,19 +176,29 @@ impl ApiError {
     /// carries it as its structured content).
     #[must_use]
     pub fn problem_body(&self) -> serde_json::Value {
-        let status = self.status();
         let detail = self.detail();
-        let problem = Problem {
+        let problem = Problem::new(self.status(), &detail, self.field_errors());
+        serde_json::to_value(&problem).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Every invalid field, on a 422.
+    fn field_errors(&self) -> Option<&[FieldError]> {
+        match self {
+            Self::Validation(errors) => Some(errors.as_slice()),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> Problem<'a> {
+    fn new(status: StatusCode, detail: &'a str, errors: Option<&'a [FieldError]>) -> Self {
+        Self {
             kind: "about:blank",
             title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
-            detail: &detail,
-            errors: match self {
-                Self::Validation(errors) => Some(errors.as_slice()),
-                _ => None,
-            },
-        };
-        serde_json::to_value(&problem).unwrap_or(serde_json::Value::Null)
+            detail,
+            errors,
+        }
     }
 }
 
@@ -199,13 +209,7 @@ pub fn problem_response(
     detail: &str,
     errors: Option<&[FieldError]>,
 ) -> Response<Body> {
-    let problem = Problem {
-        kind: "about:blank",
-        title: status.canonical_reason().unwrap_or("Error"),
-        status: status.as_u16(),
-        detail,
-        errors,
-    };
+    let problem = Problem::new(status, detail, errors);
     // Serializing a struct of strings and numbers cannot fail; the fallback
     // only keeps this function total.
     let body = serde_json::to_vec(&problem).unwrap_or_else(|_| b"{}".to_vec());
@@ -222,11 +226,7 @@ impl IntoResponse for ApiError {
         if let Self::Internal(cause) = &self {
             tracing::error!(cause = %cause, "request failed with an internal error");
         }
-        let errors = match &self {
-            Self::Validation(errors) => Some(errors.as_slice()),
-            _ => None,
-        };
-        let mut response = problem_response(self.status(), &self.detail(), errors);
+        let mut response = problem_response(self.status(), &self.detail(), self.field_errors());
         let retry_after = match &self {
             Self::Unavailable(_) => Some(5),
             Self::Conflict(_) => Some(1),
