@@ -145,19 +145,22 @@ impl McpSettings {
             "127.0.0.1".to_string(),
             "::1".to_string(),
         ];
-        if let Ok(url) = reqwest::Url::parse(self.public_url.trim()) {
-            if let Some(host) = url.host_str() {
-                hosts.push(host.trim_matches(['[', ']']).to_string());
+        if let Some(host) = reqwest::Url::parse(self.public_url.trim())
+            .ok()
+            .and_then(|url| {
+                url.host_str()
+                    .map(|host| host.trim_matches(['[', ']']).to_string())
+            })
+        {
+            if !hosts.contains(&host) {
+                hosts.push(host);
             }
         }
-        hosts.extend(
-            self.allowed_hosts
-                .split(',')
-                .map(str::trim)
-                .filter(|host| !host.is_empty())
-                .map(str::to_string),
-        );
-        hosts.dedup();
+        for host in self.allowed_hosts.split(',').map(str::trim) {
+            if !host.is_empty() && !hosts.iter().any(|known| known == host) {
+                hosts.push(host.to_string());
+            }
+        }
         hosts
     }
 }

@@ -74,23 +74,36 @@ pub fn routes(ctx: &AppContext) -> Routes {
         Arc::new(NeverSessionManager::default()),
         config,
     );
+    let door = Door {
+        ctx: ctx.clone(),
+        metadata_url: settings.mcp.metadata_url().into(),
+    };
     Routes::new()
         .add(
             "/mcp",
             // POST carries the messages. GET (a stream the server opens)
             // and DELETE (ending a session) are 405: stateless, there are
             // neither.
-            post_service(service).layer(middleware::from_fn_with_state(ctx.clone(), authenticate)),
+            post_service(service).layer(middleware::from_fn_with_state(door, authenticate)),
         )
         .add("/.well-known/oauth-protected-resource", get(metadata))
         .add("/.well-known/oauth-protected-resource/mcp", get(metadata))
 }
 
+/// What the auth layer needs, set up once.
+#[derive(Clone)]
+struct Door {
+    ctx: AppContext,
+    /// Where the resource's metadata is, for the `401` challenge.
+    metadata_url: Arc<str>,
+}
+
 /// The auth layer of `/mcp` (see the module docs).
-async fn authenticate(State(ctx): State<AppContext>, mut request: Request, next: Next) -> Response {
-    let metadata_url = Settings::of(&ctx)
-        .map(|settings| settings.mcp.metadata_url())
-        .unwrap_or_default();
+async fn authenticate(
+    State(Door { ctx, metadata_url }): State<Door>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let verified = match (
         bearer_token(request.headers()),
         ctx.shared_store.get::<Arc<Verifier>>(),
@@ -143,19 +156,22 @@ async fn readable_message(request: Request) -> Result<Request, Response> {
             "the request body could not be read",
         )
     })?;
-    match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Err(error) => Err(json_rpc_error(
+    // A syntax check only (nothing is built): the SDK reads the message.
+    if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+        return Err(json_rpc_error(
             StatusCode::BAD_REQUEST,
             PARSE_ERROR,
             &format!("parse error: {error}"),
-        )),
-        Ok(serde_json::Value::Array(_)) => Err(json_rpc_error(
+        ));
+    }
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Ok(Request::from_parts(parts, bytes.into())),
+        Some(b'[') => Err(json_rpc_error(
             StatusCode::BAD_REQUEST,
             INVALID_REQUEST,
             "batches are not supported: send one JSON-RPC message per request",
         )),
-        Ok(serde_json::Value::Object(_)) => Ok(Request::from_parts(parts, bytes.into())),
-        Ok(_) => Err(json_rpc_error(
+        _ => Err(json_rpc_error(
             StatusCode::BAD_REQUEST,
             INVALID_REQUEST,
             "the body must be a JSON-RPC message (an object)",

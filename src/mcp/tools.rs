@@ -196,16 +196,16 @@ impl TodoTools {
         Self { ctx, tools }
     }
 
-    async fn run(&self, name: &str, owner: &str, arguments: &Map<String, Value>) -> Outcome {
+    async fn run(&self, name: &str, owner: &str, arguments: Map<String, Value>) -> Outcome {
         let db = &self.ctx.db;
         match name {
             "add_task" => {
-                let new_task = NewTask::from_json(Some(&Value::Object(arguments.clone())))?;
+                let new_task = NewTask::from_json(Some(&Value::Object(arguments)))?;
                 let task = tasks::Model::create_for_user(db, owner, new_task).await?;
                 Ok(task_result("Created", task))
             }
             "list_tasks" => {
-                let filter = TaskFilter::from_query(&list_pairs(arguments))?;
+                let filter = TaskFilter::from_query(&list_pairs(&arguments))?;
                 let page = tasks::Model::list_for_user(db, owner, &filter).await?;
                 let tasks = task_view::list(page.tasks);
                 let text = list_text(&tasks, page.total);
@@ -251,8 +251,7 @@ impl TodoTools {
 type Outcome = Result<(String, Value), ApiError>;
 
 /// `task_id`, and the other arguments (the route's body).
-fn task_id(arguments: &Map<String, Value>) -> Result<(i64, Map<String, Value>), ApiError> {
-    let mut rest = arguments.clone();
+fn task_id(mut rest: Map<String, Value>) -> Result<(i64, Map<String, Value>), ApiError> {
     let id = match rest.remove("task_id") {
         None | Some(Value::Null) => return Err(ApiError::validation("task_id", "is required")),
         Some(Value::Number(n)) => n.as_i64(),
@@ -441,7 +440,7 @@ impl ServerHandler for TodoTools {
             return Err(ErrorData::internal_error("no authenticated caller", None));
         };
         let arguments = request.arguments.unwrap_or_default();
-        let result = match self.run(&request.name, &owner, &arguments).await {
+        let result = match self.run(&request.name, &owner, arguments).await {
             Ok((text, structured)) => {
                 let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
                 result.structured_content = Some(structured);
