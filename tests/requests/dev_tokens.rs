@@ -8,7 +8,7 @@ use loco_rs::environment::Environment;
 use serde_json::{json, Value};
 use todo_api::settings::DEVELOPMENT_ONLY_SECRET;
 
-use crate::support::{snapshot_of, with_app_in, ALICE};
+use crate::support::{snapshot_of, unknown_route, with_app_in, ALICE};
 
 /// The development configuration's auth: HS256 with the development secret.
 fn development_secret(settings: &mut Value) {
@@ -136,16 +136,7 @@ async fn development_token_refusals() {
 #[tokio::test]
 async fn no_development_tokens_without_the_development_secret() {
     // (environment, what the settings say, why the route must not exist)
-    let no_route = json!({
-        "body": {
-            "detail": "no route matches this path",
-            "status": 404,
-            "title": "Not Found",
-            "type": "about:blank"
-        },
-        "content_type": "application/problem+json",
-        "status": 404
-    });
+    let no_route = unknown_route();
     type Configure = fn(&mut Value);
     let cases: [(Environment, Configure, &str); 4] = [
         (

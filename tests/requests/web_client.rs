@@ -7,7 +7,7 @@ use loco_rs::environment::Environment;
 use serde_json::{json, Value};
 use todo_api::settings::Settings;
 
-use crate::support::{snapshot_of, token, with_app, with_app_in, ALICE};
+use crate::support::{snapshot_of, token, unknown_route, with_app, with_app_in, ALICE};
 
 #[tokio::test]
 async fn the_page_and_its_files_are_served_at_the_root() {
@@ -52,16 +52,7 @@ async fn the_page_and_its_files_are_served_at_the_root() {
 #[tokio::test]
 async fn the_files_leave_every_api_path_as_it_was() {
     with_app(|server, _ctx| async move {
-        let not_found = json!({
-            "body": {
-                "detail": "no route matches this path",
-                "status": 404,
-                "title": "Not Found",
-                "type": "about:blank"
-            },
-            "content_type": "application/problem+json",
-            "status": 404
-        });
+        let not_found = unknown_route();
         // (method, path): none is a route or one of the page's files, so
         // each is the 404 problem of an unknown path, whatever the method.
         let unknown = [

@@ -323,6 +323,21 @@ pub fn use_jwks(ctx: &AppContext, auth_url: &str, cooldown_seconds: u64, with_se
     ctx.shared_store.insert(Arc::new(verifier));
 }
 
+/// What [`snapshot_of`] records of the 404 problem of a path no route
+/// (and no file of the web client) answers.
+pub fn unknown_route() -> Value {
+    json!({
+        "body": {
+            "detail": "no route matches this path",
+            "status": 404,
+            "title": "Not Found",
+            "type": "about:blank"
+        },
+        "content_type": "application/problem+json",
+        "status": 404
+    })
+}
+
 /// Replaces what varies between runs (ids, server-set timestamps) with
 /// placeholders; everything else stays as the service sent it.
 pub fn redact(value: &Value) -> Value {
