@@ -13,8 +13,14 @@
 //! above are refused before any key is touched (RFC 8725 section 3.1).
 //!
 //! Verification is pure CPU work plus, for JWKS mode, a cached key set; it
-//! never touches the database.
+//! never touches the database. A JWT that passed every check is remembered
+//! (by a hash of it and of where it was presented) until its `exp`, and
+//! for at most [`VERIFIED_TTL`]: a client sends the same token with every
+//! request, and a lookup is cheaper than a signature check. Refusals are
+//! never remembered, so every rejection path runs as before; a key
+//! withdrawn from the JWKS stops opening the door within that minute.
 
+pub mod cache;
 pub mod claims;
 pub mod dev_tokens;
 pub mod jwks;
@@ -25,6 +31,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 
 use crate::{errors::ApiError, settings::AuthSettings};
+use cache::TokenCache;
 use claims::ClaimRules;
 use jwks::{JwksCache, KeyLookup};
 use sessions::{SessionCache, SessionCheck};
@@ -32,6 +39,13 @@ use sessions::{SessionCache, SessionCheck};
 /// Longest token considered at all; real Better Auth tokens are well under
 /// 2 KiB even with a large user object.
 const MAX_TOKEN_BYTES: usize = 8 * 1024;
+/// The refusal of a REST token where only access tokens are accepted.
+const ONLY_ACCESS_TOKENS: &str =
+    "only OAuth access tokens for this resource (`typ: at+jwt`) are accepted here";
+/// Longest a verified JWT is remembered.
+pub const VERIFIED_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+/// Most verified JWTs remembered at once.
+const VERIFIED_MAX: usize = 20_000;
 
 /// The algorithms a JWKS key may be published for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +129,15 @@ enum Door {
     Mcp,
 }
 
+impl Door {
+    fn tag(self) -> &'static [u8] {
+        match self {
+            Self::Api => b"api",
+            Self::Mcp => b"mcp",
+        }
+    }
+}
+
 struct SharedSecret {
     key: DecodingKey,
     rules: ClaimRules,
@@ -127,6 +150,7 @@ pub struct Verifier {
     jwks: Option<JwksCache>,
     sessions: Option<SessionCache>,
     mcp: Option<McpDoor>,
+    verified: TokenCache<VerifiedUser>,
 }
 
 /// The MCP endpoint's rules, prepared.
@@ -210,6 +234,7 @@ impl Verifier {
             jwks,
             sessions,
             mcp: None,
+            verified: TokenCache::new(VERIFIED_MAX),
         })
     }
 
@@ -314,8 +339,6 @@ impl Verifier {
     }
 
     async fn verify_at(&self, token: &str, door: Door) -> Result<VerifiedUser, ApiError> {
-        const ONLY_ACCESS_TOKENS: &str =
-            "only OAuth access tokens for this resource (`typ: at+jwt`) are accepted here";
         if token.len() > MAX_TOKEN_BYTES {
             return Err(ApiError::invalid_token("token is too large"));
         }
@@ -327,6 +350,23 @@ impl Verifier {
             }
             return self.verify_session(token).await;
         }
+        let key = cache::key_of(door.tag(), token);
+        if let Some(user) = self.verified.get(&key) {
+            return Ok(user);
+        }
+        let user = self.verify_jwt(token, door).await?;
+        // Until `exp`, never longer than the cache time.
+        let left = u64::try_from(user.expires_at - claims::now()).unwrap_or(0);
+        self.verified.store(
+            key,
+            user.clone(),
+            VERIFIED_TTL.min(std::time::Duration::from_secs(left)),
+        );
+        Ok(user)
+    }
+
+    /// Every check of a compact JWS, in order.
+    async fn verify_jwt(&self, token: &str, door: Door) -> Result<VerifiedUser, ApiError> {
         let mut parts = token.split('.');
         let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())

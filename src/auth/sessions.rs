@@ -23,12 +23,13 @@
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, PoisonError},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
+
+use super::cache::{self, Key, TokenCache};
 
 /// A refusal is remembered this long.
 const NEGATIVE_TTL: Duration = Duration::from_secs(5);
@@ -51,14 +52,6 @@ pub enum SessionCheck {
     Unavailable(String),
 }
 
-#[derive(Clone)]
-struct Entry {
-    answer: SessionCheck,
-    until: Instant,
-    stored: Instant,
-}
-
-type Key = [u8; 32];
 /// One call to Better Auth that concurrent requests share: its answer and
 /// how long the answer may be kept.
 type Shared = Arc<OnceCell<(SessionCheck, Duration)>>;
@@ -67,7 +60,7 @@ pub struct SessionCache {
     url: String,
     client: reqwest::Client,
     ttl: Duration,
-    entries: Mutex<HashMap<Key, Entry>>,
+    entries: TokenCache<SessionCheck>,
     in_flight: Mutex<HashMap<Key, Shared>>,
 }
 
@@ -89,7 +82,7 @@ struct UserPart {
 }
 
 fn key_of(token: &str) -> Key {
-    Sha256::digest(token.as_bytes()).into()
+    cache::key_of(b"session", token)
 }
 
 impl SessionCache {
@@ -106,7 +99,7 @@ impl SessionCache {
             url: format!("{}/api/auth/get-session", base_url.trim_end_matches('/')),
             client,
             ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: TokenCache::new(MAX_ENTRIES),
             in_flight: Mutex::new(HashMap::new()),
         })
     }
@@ -114,15 +107,8 @@ impl SessionCache {
     /// The user of a session token, from the cache or from Better Auth.
     pub async fn check(&self, token: &str) -> SessionCheck {
         let key = key_of(token);
-        let now = Instant::now();
-        if let Some(entry) = self
-            .entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-            .filter(|entry| entry.until > now)
-        {
-            return entry.answer.clone();
+        if let Some(answer) = self.entries.get(&key) {
+            return answer;
         }
         // One call for every concurrent request with this token.
         let cell = Arc::clone(
@@ -140,35 +126,8 @@ impl SessionCache {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&key);
-        if !keep.is_zero() {
-            self.store(key, answer.clone(), keep);
-        }
+        self.entries.store(key, answer.clone(), keep);
         answer
-    }
-
-    fn store(&self, key: Key, answer: SessionCheck, keep: Duration) {
-        let now = Instant::now();
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() >= MAX_ENTRIES {
-            entries.retain(|_, entry| entry.until > now);
-        }
-        if entries.len() >= MAX_ENTRIES {
-            // Still full of live entries: drop the oldest tenth.
-            let mut ages: Vec<(Key, Instant)> =
-                entries.iter().map(|(k, e)| (*k, e.stored)).collect();
-            ages.sort_by_key(|(_, stored)| *stored);
-            for (old, _) in ages.into_iter().take(MAX_ENTRIES / 10) {
-                entries.remove(&old);
-            }
-        }
-        entries.insert(
-            key,
-            Entry {
-                answer,
-                until: now + keep,
-                stored: now,
-            },
-        );
     }
 
     /// Asks Better Auth; returns the answer and how long it may be kept.

@@ -553,3 +553,38 @@ async fn hs256_issuer_and_audience_are_checked_only_when_configured() {
     })
     .await;
 }
+
+/// A verified token is remembered, but never past its `exp`: the same
+/// token is refused as soon as it expires (no leeway here).
+#[tokio::test]
+async fn a_remembered_token_still_expires() {
+    with_app(|server, ctx| async move {
+        let settings = todo_api::settings::AuthSettings {
+            secret: SECRET.to_string(),
+            leeway_seconds: 0,
+            ..Default::default()
+        };
+        let verifier = todo_api::auth::Verifier::from_settings(&settings, false).expect("verifier");
+        ctx.shared_store.insert(std::sync::Arc::new(verifier));
+        let path = format!("/api/{ALICE}/tasks");
+        let mut claims = claims_for(ALICE);
+        claims["exp"] = json!(todo_api::auth::claims::now() + 2);
+        let short = jws(
+            &json!({"alg": "HS256"}),
+            &claims,
+            &Signer::Hs256(SECRET.as_bytes().to_vec()),
+        );
+        for _ in 0..3 {
+            let response = server.get(&path).authorization_bearer(&short).await;
+            assert_eq!(response.status_code(), 200);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+        let response = server.get(&path).authorization_bearer(&short).await;
+        assert_eq!(response.status_code(), 401);
+        assert_eq!(
+            response.json::<Value>()["detail"],
+            "invalid token: token has expired"
+        );
+    })
+    .await;
+}
