@@ -5,15 +5,18 @@
 //!   instance's commits into wake-ups for this process's streams; when the
 //!   connection drops it reconnects, and every stream reads the outbox again
 //!   (a notification lost meanwhile loses nothing);
+//! - on PostgreSQL, the announcer: the `NOTIFY` of this process's commits,
+//!   sent after them in batches (`models::events`), starting with one that
+//!   asks every instance to read the outbox again;
 //! - the reminder scheduler: every `poll_ms`, fire what is due
 //!   (`models::reminders`), on every instance at once (the claim makes each
 //!   reminder fire once).
 
-use std::time::Duration;
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use loco_rs::app::AppContext;
 use sea_orm::{sqlx::postgres::PgListener, DatabaseConnection, DbBackend};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use crate::{
     models::{events, reminders},
@@ -22,8 +25,13 @@ use crate::{
 
 /// Starts what the settings turn on.
 pub fn start(ctx: &AppContext, settings: &Settings, shutdown: &watch::Receiver<bool>) {
-    if settings.events.listen && ctx.db.get_database_backend() == DbBackend::Postgres {
-        tokio::spawn(listen(ctx.db.clone(), shutdown.clone()));
+    if ctx.db.get_database_backend() == DbBackend::Postgres {
+        if let Some(owners) = events::announcements() {
+            tokio::spawn(announce(ctx.db.clone(), owners));
+        }
+        if settings.events.listen {
+            tokio::spawn(listen(ctx.db.clone(), shutdown.clone()));
+        }
     }
     if settings.reminders.enabled {
         tokio::spawn(fire_reminders(
@@ -61,7 +69,7 @@ async fn listen(db: DatabaseConnection, mut shutdown: watch::Receiver<bool>) {
         loop {
             tokio::select! {
                 received = listener.try_recv() => match received {
-                    Ok(Some(notification)) => events::committed(notification.payload()),
+                    Ok(Some(notification)) => events::heard(notification.payload()),
                     // The connection was lost; the next call reconnects.
                     Ok(None) => {
                         tracing::warn!("events: listener connection lost; reconnecting");
@@ -78,6 +86,37 @@ async fn listen(db: DatabaseConnection, mut shutdown: watch::Receiver<bool>) {
         tokio::select! {
             () = tokio::time::sleep(RETRY) => {}
             _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Most owners in one announcement.
+const ANNOUNCE_BATCH: usize = 500;
+
+/// Announces this process's commits to every instance, as long as the
+/// process runs (commits go on during the shutdown's grace time): what is
+/// queued when it sends goes in one statement, each owner once.
+async fn announce(db: DatabaseConnection, mut owners: mpsc::UnboundedReceiver<Arc<str>>) {
+    // An instance that starts may follow one that stopped (or crashed)
+    // before announcing everything: every stream reads the outbox again.
+    let mut batch: Vec<Arc<str>> = vec![Arc::from("")];
+    let mut seen = HashSet::new();
+    loop {
+        if let Err(error) = events::announce(&db, &batch).await {
+            tracing::warn!(error = %error, owners = batch.len(), "events: cannot announce commits");
+        }
+        batch.clear();
+        seen.clear();
+        let Some(first) = owners.recv().await else {
+            return;
+        };
+        seen.insert(Arc::clone(&first));
+        batch.push(first);
+        while batch.len() < ANNOUNCE_BATCH {
+            let Ok(owner) = owners.try_recv() else { break };
+            if seen.insert(Arc::clone(&owner)) {
+                batch.push(owner);
+            }
         }
     }
 }

@@ -9,11 +9,18 @@
 //! that has seen N can never later find N-1), while other users never wait.
 //!
 //! After a commit, writers call [`committed`]: streams in this process wake
-//! and read the new rows from the outbox. On PostgreSQL the same
-//! transaction also sends `NOTIFY task_events, '<user>'` (delivered at
-//! commit), which the listener of every instance turns into the same
-//! wake-up; a lost or merged notification loses nothing, since streams read
-//! the outbox, not the notification.
+//! and read the new rows from the outbox. On PostgreSQL the serving process
+//! also runs an announcer ([`announcements`], [`announce`]) that sends
+//! `NOTIFY task_events, '<user>'` for those commits, batched, after them,
+//! which the listener of every instance turns into the same wake-up
+//! ([`heard`]). Not inside the write's transaction: PostgreSQL serialises
+//! the commits of notifying transactions (WAL flush included), which
+//! halved the database's own write ceiling (pgbench: 3,778 against 1,793
+//! transactions per second). A lost or merged notification loses nothing,
+//! since streams read the outbox, not the notification: a stream that
+//! missed one reads the event on its user's next wake-up, and an instance
+//! that starts tells every other to read the outbox again (an empty
+//! payload), which covers what a crashed one had not yet announced.
 
 use std::sync::{Arc, OnceLock};
 
@@ -23,7 +30,7 @@ use sea_orm::{
     sea_query::{Expr, OnConflict},
     ActiveValue, DbBackend, ExprTrait, QueryOrder, QuerySelect, Statement,
 };
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 use super::{
     _entities::{event_heads, task_events},
@@ -98,6 +105,26 @@ pub async fn append<C: ConnectionTrait>(
     task_id: i64,
     task: Option<&tasks::Model>,
 ) -> DomainResult<i64> {
+    let snapshot = task.and_then(|task| serde_json::to_string(task).ok());
+    let at = tasks::now();
+    if db.get_database_backend() == DbBackend::Postgres {
+        // The head and the event in one round trip.
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                APPEND_POSTGRES,
+                [
+                    owner_id.into(),
+                    kind.as_str().into(),
+                    task_id.into(),
+                    snapshot.into(),
+                    at.into(),
+                ],
+            ))
+            .await?
+            .ok_or_else(|| DbErr::RecordNotInserted)?;
+        return Ok(row.try_get_by_index::<i64>(0)?);
+    }
     let head = event_heads::Entity::insert(event_heads::ActiveModel {
         user_id: ActiveValue::Set(owner_id.to_string()),
         last_id: ActiveValue::Set(1),
@@ -112,27 +139,33 @@ pub async fn append<C: ConnectionTrait>(
     )
     .exec_with_returning(db)
     .await?;
-    let snapshot = task.and_then(|task| serde_json::to_string(task).ok());
     task_events::ActiveModel {
         user_id: ActiveValue::Set(owner_id.to_string()),
         id: ActiveValue::Set(head.last_id),
         kind: ActiveValue::Set(kind.as_str().to_string()),
         task_id: ActiveValue::Set(task_id),
         task: ActiveValue::Set(snapshot),
-        at: ActiveValue::Set(tasks::now()),
+        at: ActiveValue::Set(at),
     }
     .insert(db)
     .await?;
-    if db.get_database_backend() == DbBackend::Postgres {
-        db.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [CHANNEL.into(), owner_id.into()],
-        ))
-        .await?;
-    }
     Ok(head.last_id)
 }
+
+/// [`append`] on PostgreSQL, as one statement: the head upsert (which
+/// holds the user's head row until the transaction ends), then the event
+/// with the id it gave. The same steps as the SQLite path, which has no
+/// data-modifying `WITH`.
+const APPEND_POSTGRES: &str = r#"WITH head AS (
+    INSERT INTO "event_heads" ("user_id", "last_id") VALUES ($1, 1)
+    ON CONFLICT ("user_id") DO UPDATE SET "last_id" = "event_heads"."last_id" + 1
+    RETURNING "last_id"
+), event AS (
+    INSERT INTO "task_events" ("user_id", "id", "kind", "task_id", "task", "at")
+    SELECT $1, "last_id", $2, $3, $4, $5 FROM head
+    RETURNING "id"
+)
+SELECT "id" FROM event"#;
 
 /// The owner's latest event id; 0 when there is none.
 ///
@@ -238,9 +271,56 @@ pub fn subscribe() -> broadcast::Receiver<Signal> {
     hub().subscribe()
 }
 
-/// Tells this process's streams that the owner's events were committed.
+/// Where [`committed`] queues owners for the announcer, once one runs.
+static ANNOUNCER: OnceLock<mpsc::UnboundedSender<Arc<str>>> = OnceLock::new();
+
+/// Tells this process's streams that the owner's events were committed,
+/// and queues the owner for the announcer (other instances), if one runs.
 pub fn committed(owner_id: &str) {
-    let _ = hub().send(Some(Arc::from(owner_id)));
+    let owner: Arc<str> = Arc::from(owner_id);
+    if let Some(announcer) = ANNOUNCER.get() {
+        let _ = announcer.send(Arc::clone(&owner));
+    }
+    let _ = hub().send(Some(owner));
+}
+
+/// Tells this process's streams of a commit heard from the listener (an
+/// empty owner: read everything again); nothing is announced.
+pub fn heard(owner_id: &str) {
+    if owner_id.is_empty() {
+        catch_up_all();
+    } else {
+        let _ = hub().send(Some(Arc::from(owner_id)));
+    }
+}
+
+/// The owners of this process's commits from now on, for its announcer;
+/// `None` when the process has one already.
+#[must_use]
+pub fn announcements() -> Option<mpsc::UnboundedReceiver<Arc<str>>> {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    ANNOUNCER.set(sender).ok().map(|()| receiver)
+}
+
+/// Sends `NOTIFY task_events, '<owner>'` for each owner, in one statement
+/// (autocommit, no write: no WAL flush to wait for). An empty owner asks
+/// every listener to read everything again. Nothing on SQLite.
+///
+/// # Errors
+/// On a database failure.
+pub async fn announce<C: ConnectionTrait>(db: &C, owners: &[Arc<str>]) -> DomainResult<()> {
+    if db.get_database_backend() != DbBackend::Postgres || owners.is_empty() {
+        return Ok(());
+    }
+    let owners: Vec<&str> = owners.iter().map(AsRef::as_ref).collect();
+    let owners = serde_json::to_string(&owners).unwrap_or_else(|_| "[]".to_string());
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, owner) FROM json_array_elements_text($2::json) AS owner",
+        [CHANNEL.into(), owners.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// Tells every stream of this process to read the outbox again.
