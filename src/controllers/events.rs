@@ -188,7 +188,16 @@ impl Follower {
             if *self.shutdown.borrow() {
                 return None;
             }
-            match events::after(&self.db, &self.owner_id, self.last, STREAM_BATCH).await {
+            // Boxed: the query's state exists only while it runs, not in
+            // every idle stream (a thousand open streams mostly wait).
+            match Box::pin(events::after(
+                &self.db,
+                &self.owner_id,
+                self.last,
+                STREAM_BATCH,
+            ))
+            .await
+            {
                 Ok(FeedPage::Events { events, .. }) if !events.is_empty() => {
                     self.pending.extend(events);
                     continue;
