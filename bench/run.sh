@@ -68,11 +68,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-prepare_db() { # name users
+prepare_db() { # name users events(1|0)
   psql "$pg/postgres" -q -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
   LOCO_ENV=production DATABASE_URL="$pg/$1" BETTER_AUTH_SECRET=$secret "$bin" db migrate >/dev/null
   echo "== Seeding $1: $2 users x $per_user tasks"
-  psql "$pg/$1" -q -v ON_ERROR_STOP=1 -v users="$2" -v per_user=$per_user -f bench/seed.sql >/dev/null
+  psql "$pg/$1" -q -v ON_ERROR_STOP=1 -v users="$2" -v per_user=$per_user -v events="$3" \
+    -f bench/seed.sql >/dev/null
 }
 
 start_service() { # database
@@ -109,20 +110,23 @@ node bench/tokens.mjs "$users" "$secret" "$auth_url" >"$out/tokens.txt"
 # EdDSA JWTs only (the JWKS half of tokens.txt).
 awk '{print $1, "sess_" $1 "_bench"}' "$out/tokens.txt" >"$out/tokens-session.txt"
 awk 'NR % 2 == 0' "$out/tokens.txt" >"$out/tokens-eddsa.txt"
-prepare_db todo_bench "$users"
+awk 'NR % 2 == 1' "$out/tokens.txt" >"$out/tokens-hs256.txt"
+prepare_db todo_bench "$users" 1
 start_service todo_bench
 startup=$startup_ms
 declare -A result
-for scenario in list list_tag mcp_list get create toggle mix; do
+for scenario in list list_tag feed mcp_list get create toggle mix; do
   echo "== $scenario: $connections connections, ${seconds}s"
   result[$scenario]=$(run_wrk "$scenario" "$out/tokens.txt")
   echo "   ${result[$scenario]}"
 done
-# The list with each kind of credential: EdDSA JWTs only, and session
+# The list with each kind of credential: EdDSA JWTs only, HS256 only, and session
 # tokens (one get-session per user, then the cache).
-echo "== list_eddsa: $connections connections, ${seconds}s"
-result[list_eddsa]=$(run_wrk list "$out/tokens-eddsa.txt")
-echo "   ${result[list_eddsa]}"
+for kind in eddsa hs256; do
+  echo "== list_$kind: $connections connections, ${seconds}s"
+  result[list_$kind]=$(run_wrk list "$out/tokens-$kind.txt")
+  echo "   ${result[list_$kind]}"
+done
 echo "== list_session: $connections connections, ${seconds}s (after a pass that fills the cache)"
 run_wrk list "$out/tokens-session.txt" >/dev/null
 asked=$(curl -fsS "$auth_url/calls")
@@ -142,7 +146,7 @@ echo "== pgbench ceiling"
 ceiling_list=$(run_pgbench todo_bench pgbench-list.sql)
 ceiling_create=$(run_pgbench todo_bench pgbench-create.sql)
 
-prepare_db todo_bench_scale "$scale_users"
+prepare_db todo_bench_scale "$scale_users" 0
 node bench/tokens.mjs "$scale_users" "$secret" "$auth_url" >"$out/tokens-scale.txt"
 start_service todo_bench_scale
 echo "== list on $((scale_users * per_user)) tasks"
@@ -160,7 +164,7 @@ echo "== the tag filter's plan on $((scale_users * per_user)) tasks: $out/explai
 python3 - "$out/results.json" <<PY
 import json, sys
 r = {k: json.loads(v) for k, v in {
-    "list": '''${result[list]}''', "list_tag": '''${result[list_tag]}''', "mcp_list": '''${result[mcp_list]}''', "list_eddsa": '''${result[list_eddsa]}''', "list_session": '''${result[list_session]}''', "get": '''${result[get]}''', "create": '''${result[create]}''',
+    "list": '''${result[list]}''', "list_tag": '''${result[list_tag]}''', "feed": '''${result[feed]}''', "mcp_list": '''${result[mcp_list]}''', "list_eddsa": '''${result[list_eddsa]}''', "list_hs256": '''${result[list_hs256]}''', "list_session": '''${result[list_session]}''', "get": '''${result[get]}''', "create": '''${result[create]}''',
     "toggle": '''${result[toggle]}''', "mix": '''${result[mix]}''', "list_1m": '''${result[list_scale]}''',
 }.items()}
 ceiling = {"list": float("${ceiling_list:-0}" or 0), "create": float("${ceiling_create:-0}" or 0)}
@@ -181,7 +185,9 @@ print(f"peak RSS {report['peak_rss_mb']} MB; start to first /_ping 200: {report[
       f"list p50 on {report['scale_rows']} rows / on {report['rows']}: "
       f"{r['list_1m']['p50_ms'] / r['list']['p50_ms']:.2f}x; "
       f"list_tag / list throughput: {r['list_tag']['rps'] / r['list']['rps']:.2f}; "
+      f"feed page / list: {r['feed']['rps'] / r['list']['rps']:.2f}; "
       f"tools/call list_tasks / list: {r['mcp_list']['rps'] / r['list']['rps']:.2f}; "
+      f"list, EdDSA / HS256 tokens: {r['list_eddsa']['rps'] / r['list_hs256']['rps']:.2f}; "
       f"list, session / EdDSA tokens: {r['list_session']['rps'] / r['list_eddsa']['rps']:.2f}")
 print(f"written to {sys.argv[1]}")
 PY

@@ -1,5 +1,5 @@
 -- wrk script: requests of many users, each with that user's own token.
--- SCENARIO (env): list | list_tag | mcp_list | get | create | toggle | mix
+-- SCENARIO (env): list | list_tag | feed | mcp_list | get | create | toggle | mix
 -- (80 % reads, 20 % writes)
 -- TOKENS (env): file of "user_id token" lines; PER_USER: tasks per user.
 local scenario = os.getenv("SCENARIO") or "list"
@@ -29,6 +29,9 @@ local function build(kind)
     return wrk.format("GET", "/api/" .. user .. "/tasks", headers)
   elseif kind == "list_tag" then
     return wrk.format("GET", "/api/" .. user .. "/tasks?tag=work", headers)
+  elseif kind == "feed" then
+    -- A page of the change feed: the user's 50 seeded events.
+    return wrk.format("GET", "/api/" .. user .. "/events?after=0&limit=50", headers)
   elseif kind == "mcp_list" then
     -- The same list through the MCP endpoint: tools/call list_tasks.
     headers["Content-Type"] = "application/json"

@@ -25,6 +25,19 @@ FROM generate_series(0, :users - 1) AS u, generate_series(1, :per_user) AS n
 ORDER BY u, n;
 INSERT INTO task_tags (task_id, user_id, name)
 SELECT id, user_id, unnest(string_to_array(tags, E'\n')) FROM tasks WHERE tags <> '';
+-- The feed as the service writes it: every task's `task.created` event
+-- with its snapshot, ids 1..per_user per user, and the heads (skipped with
+-- -v events=0).
+TRUNCATE task_events, event_heads;
+\if :events
+INSERT INTO task_events (user_id, id, kind, task_id, task, at)
+SELECT user_id, row_number() OVER (PARTITION BY user_id ORDER BY id), 'task.created', id,
+       row_to_json(t)::text, created_at
+FROM tasks t ORDER BY user_id, id;
+INSERT INTO event_heads (user_id, last_id)
+SELECT user_id, count(*) FROM task_events GROUP BY user_id;
+VACUUM ANALYZE task_events;
+\endif
 -- Vacuumed and analysed now, so autovacuum does not run (and compete for
 -- the two cores) in the middle of the scenarios right after seeding.
 VACUUM ANALYZE tasks;
