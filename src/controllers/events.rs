@@ -17,7 +17,7 @@ use axum::{
         sse::{Event as SseEvent, KeepAlive, Sse},
         IntoResponse, Response,
     },
-    routing, Json,
+    routing,
 };
 use loco_rs::prelude::*;
 use tokio::sync::{broadcast, watch};
@@ -29,7 +29,10 @@ use crate::{
     models::events::{self, Event, FeedPage},
     settings::Settings,
     streams::{Shutdown, StreamSlot, StreamSlots},
-    views::events::{self as view, EventResponse},
+    views::{
+        events::{self as view, EventResponse},
+        JsonList,
+    },
 };
 
 type ApiResult = Result<Response, ApiError>;
@@ -79,7 +82,7 @@ pub async fn feed(
         FeedPage::Gone { head } => Err(ApiError::Gone { head }),
         FeedPage::Events { events, more, head } => {
             let last = events.last().map(|e| e.id);
-            let mut response = Json(view::list(events)).into_response();
+            let mut response = JsonList(view::list(events)).into_response();
             response
                 .headers_mut()
                 .insert(LAST_EVENT_ID, HeaderValue::from(head));

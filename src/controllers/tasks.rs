@@ -30,7 +30,10 @@ use crate::{
         task_list::TaskFilter,
         tasks,
     },
-    views::tasks::{self as view, TaskResponse},
+    views::{
+        tasks::{self as view, TaskResponse},
+        JsonList,
+    },
 };
 
 type ApiResult = Result<Response, ApiError>;
@@ -120,7 +123,7 @@ pub async fn list(auth: AuthUser, Db(db): Db, uri: Uri) -> ApiResult {
         .map_err(|_| ApiError::BadRequest("the query string cannot be read".to_string()))?;
     let filter = TaskFilter::from_query(&pairs)?;
     let page = tasks::Model::list_for_user(&db, &auth.owner_id, &filter).await?;
-    let mut response = Json(view::list(page.tasks)).into_response();
+    let mut response = JsonList(view::list(page.tasks)).into_response();
     response
         .headers_mut()
         .insert(TOTAL_COUNT, HeaderValue::from(page.total));
