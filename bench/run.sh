@@ -77,12 +77,14 @@ prepare_db() { # name users events(1|0)
 }
 
 start_service() { # database
+  # As in production; the MIMALLOC_* pair as the container image sets it.
   local started
   started=$(date +%s%N)
   LOCO_ENV=production DATABASE_URL="$pg/$1" BETTER_AUTH_SECRET=$secret BETTER_AUTH_URL=$auth_url \
     BETTER_AUTH_SESSION_TOKENS=true \
     CORS_ALLOWED_ORIGINS=http://localhost:3000 PORT=$port BINDING=127.0.0.1 LOG_LEVEL=info LOG_FORMAT=json \
-    RATE_LIMIT_PER_SECOND=0 DB_MAX_CONNECTIONS=${BENCH_POOL:-8} "$bin" start >"$out/service-$1.log" 2>&1 &
+    RATE_LIMIT_PER_SECOND=0 DB_MAX_CONNECTIONS=${BENCH_POOL:-8} \
+    MIMALLOC_ARENA_EAGER_COMMIT=0 MIMALLOC_PURGE_DELAY=0 "$bin" start >"$out/service-$1.log" 2>&1 &
   service_pid=$!
   until curl -fsS "http://127.0.0.1:$port/_ping" >/dev/null 2>&1; do sleep 0.005; done
   startup_ms=$(( ($(date +%s%N) - started) / 1000000 ))
