@@ -191,16 +191,7 @@ impl Follower {
             if *self.shutdown.borrow() {
                 return None;
             }
-            // Boxed: the query's state exists only while it runs, not in
-            // every idle stream (a thousand open streams mostly wait).
-            match Box::pin(events::after(
-                &self.db,
-                &self.owner_id,
-                self.last,
-                STREAM_BATCH,
-            ))
-            .await
-            {
+            match events::after(&self.db, &self.owner_id, self.last, STREAM_BATCH).await {
                 Ok(FeedPage::Events { events, .. }) if !events.is_empty() => {
                     self.pending.extend(events);
                     continue;
