@@ -379,3 +379,34 @@ pub fn parse_event_id(text: &str) -> Option<i64> {
         .then(|| text.parse::<i64>().ok())
         .flatten()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the listener hears wakes this process's streams but is never
+    /// announced again (else every instance would echo every commit); an
+    /// empty payload wakes every stream; a commit here is announced.
+    #[tokio::test]
+    async fn heard_commits_wake_streams_and_only_own_commits_are_announced() {
+        let mut announced = announcements().expect("the first announcer of this process");
+        assert!(announcements().is_none(), "one announcer per process");
+        let mut wake = subscribe();
+
+        heard("someone-heard");
+        heard("");
+        assert_eq!(
+            wake.recv().await.ok(),
+            Some(Some(Arc::from("someone-heard")))
+        );
+        assert_eq!(wake.recv().await.ok(), Some(None), "read everything again");
+        assert!(announced.try_recv().is_err(), "nothing heard is announced");
+
+        committed("someone-here");
+        assert_eq!(
+            wake.recv().await.ok(),
+            Some(Some(Arc::from("someone-here")))
+        );
+        assert_eq!(announced.try_recv().ok(), Some(Arc::from("someone-here")));
+    }
+}
