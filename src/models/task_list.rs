@@ -499,8 +499,12 @@ impl Model {
         let mut tasks = query
             .order_by(Column::Id, order)
             .limit(filter.limit + 1)
+            .into_model::<super::tasks::Row>()
             .all(db)
-            .await?;
+            .await?
+            .into_iter()
+            .map(|row| row.0)
+            .collect::<Vec<_>>();
         let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
         // A first page that holds every match is its own count: one round
         // trip instead of two for the common list.

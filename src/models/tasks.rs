@@ -334,8 +334,10 @@ impl Model {
         Entity::find()
             .filter(Column::UserId.eq(owner_id))
             .filter(Column::Id.eq(id))
+            .into_model::<Row>()
             .one(db)
             .await?
+            .map(|row| row.0)
             .ok_or(DomainError::NotFound)
     }
 
@@ -633,9 +635,93 @@ impl Model {
     }
 }
 
+/// A task read from its row by position, straight from the driver. The
+/// generic reader looks every column up by name and, for each `NULL`,
+/// formats an error message it then throws away: that was a third of a list
+/// request's instructions. `Entity::find()` selects the columns in the
+/// entity's declaration order, which is what `Column::X as usize` counts;
+/// their types are the migrations' (the service refuses a schema behind the
+/// code), so the driver's per-value type check, another tenth, is skipped.
+pub struct Row(pub Model);
+
+/// The body of [`Row`]'s reader, the same for either driver's row type.
+macro_rules! task_from_row {
+    ($row:expr) => {{
+        use sea_orm::sqlx::Row as _;
+        let row = $row;
+        Model {
+            created_at: row.try_get_unchecked(Column::CreatedAt as usize)?,
+            updated_at: row.try_get_unchecked(Column::UpdatedAt as usize)?,
+            id: row.try_get_unchecked(Column::Id as usize)?,
+            user_id: row.try_get_unchecked(Column::UserId as usize)?,
+            title: row.try_get_unchecked(Column::Title as usize)?,
+            description: row.try_get_unchecked(Column::Description as usize)?,
+            completed: row.try_get_unchecked(Column::Completed as usize)?,
+            priority: row.try_get_unchecked(Column::Priority as usize)?,
+            due_date: row.try_get_unchecked(Column::DueDate as usize)?,
+            completed_at: row.try_get_unchecked(Column::CompletedAt as usize)?,
+            version: row.try_get_unchecked(Column::Version as usize)?,
+            search_text: row.try_get_unchecked(Column::SearchText as usize)?,
+            tags: row.try_get_unchecked(Column::Tags as usize)?,
+            recurrence: row.try_get_unchecked(Column::Recurrence as usize)?,
+            next_id: row.try_get_unchecked(Column::NextId as usize)?,
+            remind_at: row.try_get_unchecked(Column::RemindAt as usize)?,
+            reminded_for: row.try_get_unchecked(Column::RemindedFor as usize)?,
+        }
+    }};
+}
+
+impl sea_orm::FromQueryResult for Row {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let decoded = || -> Result<Option<Model>, sea_orm::sqlx::Error> {
+            if !pre.is_empty() {
+                return Ok(None);
+            }
+            if let Some(row) = res.try_as_pg_row() {
+                return Ok(Some(task_from_row!(row)));
+            }
+            if let Some(row) = res.try_as_sqlite_row() {
+                return Ok(Some(task_from_row!(row)));
+            }
+            Ok(None)
+        };
+        match decoded() {
+            Ok(Some(task)) => Ok(Self(task)),
+            // Joined or mocked rows: the generic reader.
+            Ok(None) => Model::from_query_result(res, pre).map(Self),
+            Err(error) => Err(DbErr::Type(format!("a task row: {error}"))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_select_lists_the_columns_in_the_order_rows_are_read() {
+        use sea_orm::{DbBackend, Iterable, QueryTrait};
+        let sql = Entity::find().build(DbBackend::Postgres).to_string();
+        let listed = sql
+            .trim_start_matches("SELECT ")
+            .split(" FROM ")
+            .next()
+            .unwrap_or_default()
+            .split(", ")
+            .map(|column| {
+                column
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_matches('"')
+            })
+            .collect::<Vec<_>>();
+        let declared = Column::iter()
+            .map(|column| (column as usize, column.as_str()))
+            .collect::<Vec<_>>();
+        let expected = listed.into_iter().enumerate().collect::<Vec<_>>();
+        assert_eq!(declared, expected);
+    }
 
     #[test]
     fn completed_at_follows_completed() {
