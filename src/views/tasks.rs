@@ -2,9 +2,11 @@
 //! priority rank becomes its name, timestamps become RFC 3339 in UTC with
 //! millisecond precision and a `Z`.
 
-use chrono::{SecondsFormat, Utc};
+use std::fmt;
+
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use sea_orm::prelude::DateTimeWithTimeZone;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use utoipa::ToSchema;
 
 use crate::models::tasks::Model;
@@ -26,15 +28,15 @@ pub struct TaskResponse {
     pub completed: bool,
     #[schema(value_type = crate::models::tasks::Priority)]
     pub priority: &'static str,
-    #[schema(format = DateTime, example = "2026-12-24T09:00:00.000Z", required = true)]
-    pub due_date: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime, example = "2026-12-24T09:00:00.000Z", required = true)]
+    pub due_date: Option<Timestamp>,
     /// When the task was last completed; `null` while it is not.
-    #[schema(format = DateTime, required = true)]
-    pub completed_at: Option<String>,
-    #[schema(format = DateTime, example = "2026-11-27T22:38:06.974Z")]
-    pub created_at: String,
-    #[schema(format = DateTime, example = "2026-11-27T22:38:06.974Z")]
-    pub updated_at: String,
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
+    pub completed_at: Option<Timestamp>,
+    #[schema(value_type = String, format = DateTime, example = "2026-11-27T22:38:06.974Z")]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime, example = "2026-11-27T22:38:06.974Z")]
+    pub updated_at: Timestamp,
     /// Normalised (trimmed, lower case), sorted by code point; `[]` when
     /// none.
     #[schema(example = json!(["home", "work"]))]
@@ -46,13 +48,71 @@ pub struct TaskResponse {
     #[schema(required = true)]
     pub next_id: Option<i64>,
     /// When to remind, or `null`.
-    #[schema(format = DateTime, required = true, example = "2026-12-24T08:30:00.000Z")]
-    pub remind_at: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime, required = true, example = "2026-12-24T08:30:00.000Z")]
+    pub remind_at: Option<Timestamp>,
 }
 
-fn timestamp(at: &DateTimeWithTimeZone) -> String {
-    at.with_timezone(&Utc)
-        .to_rfc3339_opts(SecondsFormat::Millis, true)
+/// An instant as the API writes it: RFC 3339 in UTC with milliseconds and a
+/// `Z`, `2026-11-27T22:38:06.974Z`. Written straight into the response, not
+/// through a `String` per field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+impl Timestamp {
+    /// The 24 bytes of the usual form; `None` for years outside 0-9999 and
+    /// leap seconds, which chrono writes instead.
+    fn fixed(&self) -> Option<[u8; 24]> {
+        let (date, time) = (self.0.date_naive(), self.0.time());
+        let millis = time.nanosecond() / 1_000_000;
+        let year = u32::try_from(date.year())
+            .ok()
+            .filter(|year| *year <= 9999)?;
+        if millis > 999 {
+            return None;
+        }
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        for (at, value) in [
+            (0, year / 100),
+            (2, year % 100),
+            (5, date.month()),
+            (8, date.day()),
+            (11, time.hour()),
+            (14, time.minute()),
+            (17, time.second()),
+            (20, millis / 10),
+        ] {
+            // Every value here is below 100: two digits.
+            out[at] = b'0' + (value / 10) as u8;
+            out[at + 1] = b'0' + (value % 10) as u8;
+        }
+        out[22] = b'0' + (millis % 10) as u8;
+        Some(out)
+    }
+}
+
+impl From<&DateTimeWithTimeZone> for Timestamp {
+    fn from(at: &DateTimeWithTimeZone) -> Self {
+        Self(at.with_timezone(&Utc))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.fixed() {
+            Some(bytes) => f.write_str(std::str::from_utf8(&bytes).map_err(|_| fmt::Error)?),
+            None => f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        }
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.fixed() {
+            Some(bytes) => serializer
+                .serialize_str(std::str::from_utf8(&bytes).map_err(serde::ser::Error::custom)?),
+            None => serializer.serialize_str(&self.0.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        }
+    }
 }
 
 impl From<Model> for TaskResponse {
@@ -60,14 +120,14 @@ impl From<Model> for TaskResponse {
         let tags = task.tags();
         Self {
             tags,
-            remind_at: task.remind_at.as_ref().map(timestamp),
+            remind_at: task.remind_at.as_ref().map(Timestamp::from),
             next_id: task.next_id,
             id: task.id,
             priority: task.priority().as_str(),
-            due_date: task.due_date.as_ref().map(timestamp),
-            completed_at: task.completed_at.as_ref().map(timestamp),
-            created_at: timestamp(&task.created_at),
-            updated_at: timestamp(&task.updated_at),
+            due_date: task.due_date.as_ref().map(Timestamp::from),
+            completed_at: task.completed_at.as_ref().map(Timestamp::from),
+            created_at: Timestamp::from(&task.created_at),
+            updated_at: Timestamp::from(&task.updated_at),
             user_id: task.user_id,
             title: task.title,
             description: task.description,
@@ -80,4 +140,35 @@ impl From<Model> for TaskResponse {
 #[must_use]
 pub fn list(tasks: Vec<Model>) -> Vec<TaskResponse> {
     tasks.into_iter().map(TaskResponse::from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn timestamps_read_as_chrono_writes_them() {
+        let cases = [
+            Utc.with_ymd_and_hms(2026, 11, 27, 22, 38, 6).single(),
+            Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).single(),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).single(),
+            Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).single(),
+            Utc.with_ymd_and_hms(-5, 3, 4, 5, 6, 7).single(),
+        ];
+        for at in cases.into_iter().flatten() {
+            for millis in [0, 7, 974, 999] {
+                let at = at
+                    + chrono::TimeDelta::milliseconds(millis)
+                    + chrono::TimeDelta::microseconds(321);
+                let expected = at.to_rfc3339_opts(SecondsFormat::Millis, true);
+                assert_eq!(Timestamp(at).to_string(), expected);
+                assert_eq!(
+                    serde_json::to_string(&Timestamp(at)).unwrap_or_default(),
+                    format!("\"{expected}\"")
+                );
+            }
+        }
+    }
 }
