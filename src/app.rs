@@ -16,6 +16,7 @@ use loco_rs::{
     Error, Result,
 };
 use migration::Migrator;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
 use crate::{
     auth::Verifier,
@@ -37,6 +38,33 @@ use crate::{
 };
 
 pub struct App;
+
+/// How long a pooled connection may sit idle before it is checked with a
+/// round trip when it is next handed out.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// The PostgreSQL pool as Loco builds it (same settings), except that a
+/// connection is pinged before use only when it has been idle for
+/// [`PING_AFTER_IDLE`], not every time: Loco's pool pings on every
+/// acquire, a second round trip to the database for each request.
+async fn pool_pinging_only_idle(config: &loco_rs::config::Database) -> Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(&config.uri);
+    options
+        .max_connections(config.max_connections)
+        .min_connections(config.min_connections)
+        .connect_timeout(Duration::from_millis(config.connect_timeout))
+        .idle_timeout(Duration::from_millis(config.idle_timeout))
+        .sqlx_logging(config.enable_logging)
+        .test_before_acquire_if_idle_for(PING_AFTER_IDLE);
+    if let Some(acquire_timeout) = config.acquire_timeout {
+        options.acquire_timeout(Duration::from_millis(acquire_timeout));
+    }
+    let db = Database::connect(options).await?;
+    if let Some(sql) = &config.run_on_start {
+        db.execute_unprepared(sql).await?;
+    }
+    Ok(db)
+}
 
 #[async_trait]
 impl Hooks for App {
@@ -79,7 +107,7 @@ impl Hooks for App {
     /// Parses the settings once and shares them; builds the token verifier
     /// from them, and refuses to start on an unusable configuration (in
     /// production: no verification mode at all, or the development secret).
-    async fn after_context(ctx: AppContext) -> Result<AppContext> {
+    async fn after_context(mut ctx: AppContext) -> Result<AppContext> {
         let settings = Arc::new(Settings::from_config(&ctx.config)?);
         let production = ctx.environment == Environment::Production;
         let verifier = Verifier::from_settings(&settings.auth, production)
@@ -99,6 +127,14 @@ impl Hooks for App {
         )));
         ctx.shared_store.insert(Shutdown::new());
         ctx.shared_store.insert(settings);
+        if ctx.db.get_database_backend() == DbBackend::Postgres {
+            let pool = pool_pinging_only_idle(&ctx.config.database).await?;
+            let loco_pool = std::mem::replace(&mut ctx.db, pool);
+            loco_pool.close().await?;
+        }
+        // Loco builds the context twice at start (the second from this
+        // one's configuration), so the block stays, as one string.
+        Settings::compact_settings(&mut ctx.config);
         Ok(ctx)
     }
 
