@@ -18,7 +18,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, SecondsFormat};
 use sea_orm::{
     entity::prelude::*,
-    sea_query::{LikeExpr, NullOrdering, Query},
+    sea_query::{Expr, ExprTrait, LikeExpr, NullOrdering, Query},
     Condition, Order, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
@@ -469,17 +469,23 @@ impl Model {
             matching = matching
                 .add(Column::SearchText.like(LikeExpr::new(contains_pattern(search)).escape('\\')));
         }
+        // A tag row of the task itself (by its key, task and name): the
+        // owner is already fixed on the task. Naming the owner a second
+        // time here made PostgreSQL's generic plan look dearer than a fresh
+        // one, so it planned the statement anew on every execution, which
+        // cost more than running it.
         for tag in &filter.tags {
-            matching = matching.add(
-                Column::Id.in_subquery(
-                    Query::select()
-                        .column(task_tags::Column::TaskId)
-                        .from(task_tags::Entity)
-                        .and_where(task_tags::Column::UserId.eq(owner_id))
-                        .and_where(task_tags::Column::Name.eq(tag.as_str()))
-                        .to_owned(),
-                ),
-            );
+            matching = matching.add(Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(task_tags::Entity)
+                    .and_where(
+                        Expr::col((task_tags::Entity, task_tags::Column::TaskId))
+                            .equals((Entity, Column::Id)),
+                    )
+                    .and_where(task_tags::Column::Name.eq(tag.as_str()))
+                    .to_owned(),
+            ));
         }
         let mut page = matching.clone();
         if let Some(cursor) = &filter.after {
