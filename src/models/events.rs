@@ -27,7 +27,7 @@ use std::sync::{Arc, OnceLock};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     entity::prelude::*,
-    sea_query::{Expr, OnConflict},
+    sea_query::{Expr, OnConflict, Query, QueryStatementBuilder},
     ActiveValue, DbBackend, ExprTrait, QueryOrder, QuerySelect, Statement,
 };
 use tokio::sync::{broadcast, mpsc};
@@ -79,18 +79,6 @@ pub struct Event {
     /// The task after the change; `None` for a deletion.
     pub task: Option<tasks::Model>,
     pub at: DateTimeWithTimeZone,
-}
-
-impl From<task_events::Model> for Event {
-    fn from(row: task_events::Model) -> Self {
-        Self {
-            id: row.id,
-            kind: row.kind,
-            task_id: row.task_id,
-            task: row.task.and_then(|json| serde_json::from_str(&json).ok()),
-            at: row.at,
-        }
-    }
 }
 
 /// Appends an event for the owner's task, in the caller's transaction;
@@ -193,6 +181,49 @@ pub enum FeedPage {
     Gone { head: i64 },
 }
 
+/// A row of a feed page: the event, and the owner's head as of the same
+/// statement; read by position (`by_position!`) in the order `after`
+/// selects.
+#[derive(Debug)]
+struct EventRow {
+    id: i64,
+    kind: String,
+    task_id: i64,
+    task: Option<String>,
+    at: DateTimeWithTimeZone,
+    head: Option<i64>,
+}
+
+impl sea_orm::FromQueryResult for EventRow {
+    fn from_query_result(res: &sea_orm::QueryResult, _pre: &str) -> Result<Self, DbErr> {
+        let read = by_position!(res, |row| EventRow {
+            id: row.try_get_unchecked(0)?,
+            kind: row.try_get_unchecked(1)?,
+            task_id: row.try_get_unchecked(2)?,
+            task: row.try_get_unchecked(3)?,
+            at: row.try_get_unchecked(4)?,
+            head: row.try_get_unchecked(5)?,
+        });
+        match read {
+            Ok(Some(row)) => Ok(row),
+            Ok(None) => Err(DbErr::Type("a feed row of neither driver".to_string())),
+            Err(error) => Err(DbErr::Type(format!("a feed row: {error}"))),
+        }
+    }
+}
+
+impl From<EventRow> for Event {
+    fn from(row: EventRow) -> Self {
+        Self {
+            id: row.id,
+            kind: row.kind,
+            task_id: row.task_id,
+            task: row.task.and_then(|json| serde_json::from_str(&json).ok()),
+            at: row.at,
+        }
+    }
+}
+
 /// The owner's events after `after`, at most `limit` (1 to 1000).
 ///
 /// # Errors
@@ -203,15 +234,40 @@ pub async fn after<C: ConnectionTrait>(
     after: i64,
     limit: u64,
 ) -> DomainResult<FeedPage> {
-    let head = head(db, owner_id).await?;
+    use task_events::Column;
     let limit = limit.clamp(1, MAX_PAGE);
+    // The head rides along in each row (one statement, one snapshot, one
+    // round trip); an empty page reads it on its own.
+    let head_of_owner = Query::select()
+        .column(event_heads::Column::LastId)
+        .from(event_heads::Entity)
+        .and_where(event_heads::Column::UserId.eq(owner_id))
+        .to_owned();
     let mut rows = task_events::Entity::find()
-        .filter(task_events::Column::UserId.eq(owner_id))
-        .filter(task_events::Column::Id.gt(after))
-        .order_by_asc(task_events::Column::Id)
+        .select_only()
+        // The order `EventRow` reads them in.
+        .columns([
+            Column::Id,
+            Column::Kind,
+            Column::TaskId,
+            Column::Task,
+            Column::At,
+        ])
+        .expr_as(
+            Expr::SubQuery(None, Box::new(head_of_owner.into_sub_query_statement())),
+            "head",
+        )
+        .filter(Column::UserId.eq(owner_id))
+        .filter(Column::Id.gt(after))
+        .order_by_asc(Column::Id)
         .limit(limit + 1)
+        .into_model::<EventRow>()
         .all(db)
         .await?;
+    let head = match rows.first().and_then(|row| row.head) {
+        Some(head) => head,
+        None => head(db, owner_id).await?,
+    };
     // Ids have no gaps: the first event after `after` is `after + 1`,
     // unless it was purged (or `after` is from another database).
     let purged = after < head && rows.first().map(|e| e.id) != Some(after + 1);

@@ -635,21 +635,20 @@ impl Model {
     }
 }
 
-/// A task read from its row by position, straight from the driver. The
-/// generic reader looks every column up by name and, for each `NULL`,
-/// formats an error message it then throws away: that was a third of a list
-/// request's instructions. `Entity::find()` selects the columns in the
-/// entity's declaration order, which is what `Column::X as usize` counts;
-/// their types are the migrations' (the service refuses a schema behind the
-/// code), so the driver's per-value type check, another tenth, is skipped.
+/// A task read from its row by position, straight from the driver (see
+/// `by_position!`). `Entity::find()` selects the columns in the entity's
+/// declaration order, which is what `Column::X as usize` counts; their
+/// types are the migrations' (the service refuses a schema behind the
+/// code), so the driver's per-value type check, another tenth of a list
+/// request, is skipped.
 pub struct Row(pub Model);
 
-/// The body of [`Row`]'s reader, the same for either driver's row type.
-macro_rules! task_from_row {
-    ($row:expr) => {{
-        use sea_orm::sqlx::Row as _;
-        let row = $row;
-        Model {
+impl sea_orm::FromQueryResult for Row {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
+        if !pre.is_empty() {
+            return Model::from_query_result(res, pre).map(Self);
+        }
+        let read = by_position!(res, |row| Model {
             created_at: row.try_get_unchecked(Column::CreatedAt as usize)?,
             updated_at: row.try_get_unchecked(Column::UpdatedAt as usize)?,
             id: row.try_get_unchecked(Column::Id as usize)?,
@@ -667,27 +666,10 @@ macro_rules! task_from_row {
             next_id: row.try_get_unchecked(Column::NextId as usize)?,
             remind_at: row.try_get_unchecked(Column::RemindAt as usize)?,
             reminded_for: row.try_get_unchecked(Column::RemindedFor as usize)?,
-        }
-    }};
-}
-
-impl sea_orm::FromQueryResult for Row {
-    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
-        let decoded = || -> Result<Option<Model>, sea_orm::sqlx::Error> {
-            if !pre.is_empty() {
-                return Ok(None);
-            }
-            if let Some(row) = res.try_as_pg_row() {
-                return Ok(Some(task_from_row!(row)));
-            }
-            if let Some(row) = res.try_as_sqlite_row() {
-                return Ok(Some(task_from_row!(row)));
-            }
-            Ok(None)
-        };
-        match decoded() {
+        });
+        match read {
             Ok(Some(task)) => Ok(Self(task)),
-            // Joined or mocked rows: the generic reader.
+            // A mocked row: the generic reader.
             Ok(None) => Model::from_query_result(res, pre).map(Self),
             Err(error) => Err(DbErr::Type(format!("a task row: {error}"))),
         }

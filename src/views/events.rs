@@ -1,11 +1,10 @@
 //! An event of the change feed as the API shows it, in the JSON feed and in
 //! the stream alike.
 
-use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::tasks::TaskResponse;
+use super::tasks::{TaskResponse, Timestamp};
 use crate::models::events::Event;
 
 /// One change to one of the user's tasks.
@@ -25,8 +24,8 @@ pub struct EventResponse {
     /// `task.deleted`.
     #[schema(required = true)]
     pub task: Option<TaskResponse>,
-    #[schema(format = DateTime, example = "2026-11-28T09:00:00.000Z")]
-    pub at: String,
+    #[schema(value_type = String, format = DateTime, example = "2026-11-28T09:00:00.000Z")]
+    pub at: Timestamp,
 }
 
 impl From<Event> for EventResponse {
@@ -36,10 +35,7 @@ impl From<Event> for EventResponse {
             kind: event.kind,
             task_id: event.task_id,
             task: event.task.map(TaskResponse::from),
-            at: event
-                .at
-                .with_timezone(&Utc)
-                .to_rfc3339_opts(SecondsFormat::Millis, true),
+            at: Timestamp::from(&event.at),
         }
     }
 }

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Eq, Serialize, Deserialize)]
 #[sea_orm(table_name = "tasks")]
 pub struct Model {
+    #[serde(deserialize_with = "crate::models::snapshot_time::one")]
     pub created_at: DateTimeWithTimeZone,
+    #[serde(deserialize_with = "crate::models::snapshot_time::one")]
     pub updated_at: DateTimeWithTimeZone,
     #[sea_orm(primary_key)]
     pub id: i64,
@@ -16,7 +18,9 @@ pub struct Model {
     pub description: Option<String>,
     pub completed: bool,
     pub priority: i16,
+    #[serde(default, deserialize_with = "crate::models::snapshot_time::optional")]
     pub due_date: Option<DateTimeWithTimeZone>,
+    #[serde(default, deserialize_with = "crate::models::snapshot_time::optional")]
     pub completed_at: Option<DateTimeWithTimeZone>,
     pub version: i32,
     #[sea_orm(column_type = "Text")]
@@ -27,8 +31,10 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub recurrence: Option<String>,
     pub next_id: Option<i64>,
+    #[serde(default, deserialize_with = "crate::models::snapshot_time::optional")]
     pub remind_at: Option<DateTimeWithTimeZone>,
     /// The `remind_at` value the reminder last fired for.
+    #[serde(default, deserialize_with = "crate::models::snapshot_time::optional")]
     pub reminded_for: Option<DateTimeWithTimeZone>,
 }
 
