@@ -47,6 +47,8 @@ const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 /// connection is pinged before use only when it has been idle for
 /// [`PING_AFTER_IDLE`], not every time: Loco's pool pings on every
 /// acquire, a second round trip to the database for each request.
+/// `run_on_start` runs on this pool as Loco runs it on its own (so once
+/// more per context: it must be repeatable, as Loco already requires).
 async fn pool_pinging_only_idle(config: &loco_rs::config::Database) -> Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(&config.uri);
     options

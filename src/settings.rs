@@ -246,11 +246,13 @@ impl Settings {
     /// string is one allocation, the tree was about a hundred (11 % of a
     /// list request's instructions went to that copy and its drop).
     pub fn compact_settings(config: &mut Config) {
-        if let Some(tree @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) =
-            config.settings.take()
-        {
-            config.settings = Some(serde_json::Value::String(tree.to_string()));
-        }
+        config.settings = match config.settings.take() {
+            Some(tree @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
+                Some(serde_json::Value::String(tree.to_string()))
+            }
+            // Already a string (the second context), `null` or nothing.
+            other => other,
+        };
     }
 
     /// The settings parsed at start-up.

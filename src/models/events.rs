@@ -224,26 +224,21 @@ impl From<EventRow> for Event {
     }
 }
 
-/// The owner's events after `after`, at most `limit` (1 to 1000).
-///
-/// # Errors
-/// On a database failure.
-pub async fn after<C: ConnectionTrait>(
+/// Up to `limit + 1` of the owner's events after `after`, each with the
+/// owner's head as of the same statement (one snapshot, one round trip).
+async fn page_with_head<C: ConnectionTrait>(
     db: &C,
     owner_id: &str,
     after: i64,
     limit: u64,
-) -> DomainResult<FeedPage> {
+) -> DomainResult<Vec<EventRow>> {
     use task_events::Column;
-    let limit = limit.clamp(1, MAX_PAGE);
-    // The head rides along in each row (one statement, one snapshot, one
-    // round trip); an empty page reads it on its own.
     let head_of_owner = Query::select()
         .column(event_heads::Column::LastId)
         .from(event_heads::Entity)
         .and_where(event_heads::Column::UserId.eq(owner_id))
         .to_owned();
-    let mut rows = task_events::Entity::find()
+    Ok(task_events::Entity::find()
         .select_only()
         // The order `EventRow` reads them in.
         .columns([
@@ -263,10 +258,33 @@ pub async fn after<C: ConnectionTrait>(
         .limit(limit + 1)
         .into_model::<EventRow>()
         .all(db)
-        .await?;
+        .await?)
+}
+
+/// The owner's events after `after`, at most `limit` (1 to 1000).
+///
+/// # Errors
+/// On a database failure.
+pub async fn after<C: ConnectionTrait>(
+    db: &C,
+    owner_id: &str,
+    after: i64,
+    limit: u64,
+) -> DomainResult<FeedPage> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    let mut rows = page_with_head(db, owner_id, after, limit).await?;
     let head = match rows.first().and_then(|row| row.head) {
         Some(head) => head,
-        None => head(db, owner_id).await?,
+        // An empty page: the head on its own, then the page again if events
+        // came since. Read the other way round, a commit landing between
+        // the two would look like a purged gap (410) to a caught-up client.
+        None => {
+            let head = head(db, owner_id).await?;
+            if after < head {
+                rows = page_with_head(db, owner_id, after, limit).await?;
+            }
+            rows.first().and_then(|row| row.head).unwrap_or(head)
+        }
     };
     // Ids have no gaps: the first event after `after` is `after + 1`,
     // unless it was purged (or `after` is from another database).
