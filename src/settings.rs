@@ -518,3 +518,29 @@ pub fn is_local_host(host: Option<&str>) -> bool {
         Some("localhost" | "127.0.0.1" | "::1" | "[::1]") | None
     ) || host.is_some_and(|h| h.starts_with("127.") || h.starts_with('/'))
 }
+
+#[cfg(test)]
+mod tests {
+    use loco_rs::environment::Environment;
+
+    use super::*;
+
+    /// Start-up keeps the block as its JSON text (Loco builds the context
+    /// twice, the second from the first's configuration): it must read as
+    /// the tree did, and compacting again must leave it as it is.
+    #[test]
+    fn compacted_settings_read_as_the_tree_did() {
+        let mut config = Environment::Test.load().expect("config/test.yaml");
+        let tree = format!("{:?}", Settings::from_config(&config).expect("the tree"));
+        Settings::compact_settings(&mut config);
+        assert!(matches!(
+            config.settings,
+            Some(serde_json::Value::String(_))
+        ));
+        let text = format!("{:?}", Settings::from_config(&config).expect("the text"));
+        assert_eq!(text, tree);
+        let once = config.settings.clone();
+        Settings::compact_settings(&mut config);
+        assert_eq!(config.settings, once);
+    }
+}
