@@ -216,6 +216,56 @@ fn a_stream_resumes_after_last_event_id_and_goes_on_live() {
     assert_eq!(data["task"]["title"], "five");
 }
 
+/// More events behind `Last-Event-ID` than one read of the outbox takes
+/// (100): the stream sends them all, in order, before any wake-up.
+#[test]
+fn a_stream_from_far_back_sends_every_event_without_a_wake_up() {
+    let service = service(&[("RATE_LIMIT_PER_SECOND", "0")]);
+    let port = service.port;
+    let token = token_for("backlog", 600);
+    for n in 1..=130 {
+        let (status, _) = call(
+            port,
+            "POST",
+            "/api/backlog/tasks",
+            &token,
+            &json!({"title": format!("task {n}")}),
+        );
+        assert_eq!(status, 201);
+    }
+    let mut stream = Sse::open(port, "backlog", &token, Some("0"));
+    assert_eq!(stream.status, 200, "{}", stream.head);
+    assert!(
+        stream.head.contains("x-last-event-id: 130"),
+        "{}",
+        stream.head
+    );
+    for n in 1..=130 {
+        let (id, event, data) = stream.next_event().expect("an event of the backlog");
+        assert_eq!(
+            (id, event, data["task"]["title"].clone()),
+            (
+                n.to_string(),
+                "task.created".to_string(),
+                json!(format!("task {n}"))
+            )
+        );
+    }
+    let (status, _) = call(
+        port,
+        "POST",
+        "/api/backlog/tasks",
+        &token,
+        &json!({"title": "live"}),
+    );
+    assert_eq!(status, 201);
+    let (id, _, data) = stream.next_event().expect("the live event");
+    assert_eq!(
+        (id.as_str(), &data["task"]["title"]),
+        ("131", &json!("live"))
+    );
+}
+
 #[test]
 fn keep_alive_comments_and_the_end_at_token_expiry() {
     let service = service(&[("STREAM_KEEP_ALIVE_SECONDS", "1")]);

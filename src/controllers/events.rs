@@ -127,15 +127,19 @@ async fn stream(auth: AuthUser, ctx: &AppContext, after: Option<i64>) -> ApiResu
         .shared_store
         .get::<Shutdown>()
         .ok_or_else(|| ApiError::Internal("shutdown signal not set up".to_string()))?;
-    let start = match after {
-        Some(after) => after,
-        None => events::head(&ctx.db, &auth.owner_id).await?,
-    };
-    // Subscribed before the first read, so no commit falls in between.
+    // Subscribed before the first read: whatever commits after that read
+    // wakes the stream, so it never waits past an event.
     let wake = events::subscribe();
-    let head = match events::after(&ctx.db, &auth.owner_id, start, 1).await? {
-        FeedPage::Gone { head } => return Err(ApiError::Gone { head }),
-        FeedPage::Events { head, .. } => head,
+    let (start, head, first, more) = match after {
+        // From now on: the head is all there is to read.
+        None => {
+            let head = events::head(&ctx.db, &auth.owner_id).await?;
+            (head, head, Vec::new(), false)
+        }
+        Some(after) => match events::after(&ctx.db, &auth.owner_id, after, STREAM_BATCH).await? {
+            FeedPage::Gone { head } => return Err(ApiError::Gone { head }),
+            FeedPage::Events { events, more, head } => (after, head, events, more),
+        },
     };
     let slot = slots
         .acquire(&auth.owner_id)
@@ -148,7 +152,8 @@ async fn stream(auth: AuthUser, ctx: &AppContext, after: Option<i64>) -> ApiResu
         db: ctx.db.clone(),
         owner_id: Arc::from(auth.owner_id.as_str()),
         last: start,
-        pending: VecDeque::new(),
+        pending: VecDeque::from(first),
+        caught_up: !more,
         wake,
         shutdown: shutdown.subscribe(),
         ends_at: tokio::time::Instant::now() + lifetime,
@@ -174,6 +179,9 @@ struct Follower {
     owner_id: Arc<str>,
     last: i64,
     pending: VecDeque<Event>,
+    /// The last read found everything up to then: nothing to read before
+    /// the next wake-up.
+    caught_up: bool,
     wake: broadcast::Receiver<events::Signal>,
     shutdown: watch::Receiver<bool>,
     ends_at: tokio::time::Instant,
@@ -191,18 +199,17 @@ impl Follower {
             if *self.shutdown.borrow() {
                 return None;
             }
+            if self.caught_up && !self.wait().await {
+                return None;
+            }
             match events::after(&self.db, &self.owner_id, self.last, STREAM_BATCH).await {
-                Ok(FeedPage::Events { events, .. }) if !events.is_empty() => {
+                Ok(FeedPage::Events { events, more, .. }) => {
+                    self.caught_up = !more;
                     self.pending.extend(events);
-                    continue;
                 }
-                Ok(FeedPage::Events { .. }) => {}
                 // Purged under the stream, or the database is away: end, and
                 // let the client reconnect (and be told).
                 Ok(FeedPage::Gone { .. }) | Err(_) => return None,
-            }
-            if !self.wait().await {
-                return None;
             }
         }
     }
