@@ -32,7 +32,7 @@ TRUNCATE task_events, event_heads;
 \if :events
 INSERT INTO task_events (user_id, id, kind, task_id, task, at)
 SELECT user_id, row_number() OVER (PARTITION BY user_id ORDER BY id), 'task.created', id,
-       row_to_json(t)::text, created_at
+       (to_jsonb(t) - 'search_text')::text, created_at
 FROM tasks t ORDER BY user_id, id;
 INSERT INTO event_heads (user_id, last_id)
 SELECT user_id, count(*) FROM task_events GROUP BY user_id;

@@ -92,6 +92,12 @@ mod tests {
         // Written before reminders existed: absent, not an error.
         assert_eq!(task.remind_at, None);
         assert_eq!(task.reminded_for, None);
+        // Its search text is not part of a snapshot: ignored when an old
+        // one has it, never written.
+        assert_eq!(task.search_text, "");
+        let written = serde_json::to_value(&task).expect("a value");
+        assert!(written.get("search_text").is_none(), "{written}");
+        assert_eq!(written["title"], "t");
         let again: Model =
             serde_json::from_str(&serde_json::to_string(&task).expect("written")).expect("read");
         assert_eq!(again, task);

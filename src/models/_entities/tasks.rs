@@ -23,6 +23,11 @@ pub struct Model {
     #[serde(default, deserialize_with = "crate::models::snapshot_time::optional")]
     pub completed_at: Option<DateTimeWithTimeZone>,
     pub version: i32,
+    /// Not in an event's snapshot of the task (the only use of this
+    /// type's serde): no view shows it, and it repeats the title and
+    /// description, which a feed page would read twice. Snapshots written
+    /// with it still read (the key is ignored).
+    #[serde(skip)]
     #[sea_orm(column_type = "Text")]
     pub search_text: String,
     /// The tags, normalised and sorted, joined by `\n` (see `models::tags`).
