@@ -9,7 +9,10 @@ use loco_rs::{
     bgworker::Queue,
     boot::{create_app, shutdown_signal, BootResult, ServeParams, StartMode},
     config::Config,
-    controller::AppRoutes,
+    controller::{
+        middleware::{self, MiddlewareLayer},
+        AppRoutes,
+    },
     db::truncate_table,
     environment::Environment,
     task::Tasks,
@@ -135,8 +138,8 @@ impl Hooks for App {
             loco_pool.close().await?;
         }
         // Loco builds the context twice at start (the second from this
-        // one's configuration), so the block stays, as one string.
-        Settings::compact_settings(&mut ctx.config);
+        // one's configuration), so the blocks stay, as one string.
+        Settings::compact_config(&mut ctx.config);
         Ok(ctx)
     }
 
@@ -222,12 +225,24 @@ impl Hooks for App {
     /// everything (see [`edge`]).
     async fn after_routes(router: AxumRouter, ctx: &AppContext) -> Result<AxumRouter> {
         let settings = Settings::of(ctx)?;
-        let edge = edge::Edge::new(settings.as_ref(), &ctx.config);
+        let edge = edge::Edge::new(settings.as_ref(), &Settings::middlewares_of(&ctx.config)?);
         let router = router.merge(controllers::docs::swagger_ui());
         Ok(
             controllers::web_client::fallback(router, &settings.web_client)?
                 .layer(axum::middleware::from_fn_with_state(edge, edge::edge)),
         )
+    }
+
+    /// Loco's layers, built from its middleware block as configured: the
+    /// context keeps that block compacted (`Settings::compact_config`), so
+    /// that the copy of the context every request gets stays small.
+    fn middlewares(ctx: &AppContext) -> Vec<Box<dyn MiddlewareLayer>> {
+        let mut configured = ctx.clone();
+        match Settings::middlewares_of(&ctx.config) {
+            Ok(middlewares) => configured.config.server.middlewares = middlewares,
+            Err(error) => tracing::error!(%error, "the middleware configuration did not read"),
+        }
+        middleware::default_middleware_stack(&configured)
     }
 
     async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {

@@ -37,7 +37,7 @@ use axum::{
     response::IntoResponse,
 };
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use loco_rs::config::Config;
+use loco_rs::controller::middleware::Config as Middlewares;
 
 use crate::{
     errors::{default_detail, problem_response, ApiError, KeepBody, PROBLEM_JSON},
@@ -57,9 +57,8 @@ const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Edge {
     #[must_use]
-    pub fn new(settings: &Settings, config: &Config) -> Self {
+    pub fn new(settings: &Settings, middlewares: &Middlewares) -> Self {
         use loco_rs::controller::middleware::limit_payload::DefaultBodyLimitKind;
-        let middlewares = &config.server.middlewares;
         let body_limit = match middlewares.limit_payload.as_ref().map(|l| &l.body_limit) {
             Some(DefaultBodyLimitKind::Limit(bytes)) => *bytes,
             Some(DefaultBodyLimitKind::Disable) => usize::MAX,
