@@ -1,6 +1,6 @@
 //! The Loco application: routes, start-up wiring, tasks and seeds.
 
-use std::{future::IntoFuture, net::SocketAddr, path::Path, sync::Arc, time::Duration};
+use std::{path::Path, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use axum::Router as AxumRouter;
@@ -34,6 +34,7 @@ use crate::{
         tasks as task_model,
     },
     rate_limit::RateLimiter,
+    server,
     settings::Settings,
     startup_checks,
     streams::{Shutdown, StreamSlots},
@@ -164,7 +165,8 @@ impl Hooks for App {
         Ok(())
     }
 
-    /// Loco's server with a bounded graceful shutdown: on SIGTERM or Ctrl+C
+    /// The service's HTTP/1.1 server (`server`), with a bounded graceful
+    /// shutdown: on SIGTERM or Ctrl+C
     /// it stops accepting connections, lets requests in flight finish, and
     /// exits once they have, or when `shutdown_grace_seconds` is over
     /// (a request cut off then has its transaction rolled back).
@@ -182,11 +184,7 @@ impl Hooks for App {
         background::start(ctx, &settings, &stopping);
         let stopping_tx = shutdown.clone();
         let shutdown_ctx = ctx.clone();
-        let server = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let server = server::serve(listener, app, async move {
             shutdown_signal().await;
             tracing::info!(
                 grace_seconds = grace.as_secs(),
@@ -196,7 +194,7 @@ impl Hooks for App {
             Self::on_shutdown(&shutdown_ctx).await;
         });
         tokio::select! {
-            result = server.into_future() => result?,
+            () = server => {}
             () = async {
                 let _ = stopping.wait_for(|stopping| *stopping).await;
                 tokio::time::sleep(grace).await;

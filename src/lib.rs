@@ -8,6 +8,7 @@ pub mod extractors;
 pub mod mcp;
 pub mod models;
 pub mod rate_limit;
+pub mod server;
 pub mod settings;
 pub mod startup_checks;
 pub mod streams;

@@ -7,6 +7,7 @@ mod models;
 mod postgres_tls;
 mod requests;
 mod secrets;
+mod server;
 mod shutdown;
 mod slow_client;
 mod startup;
