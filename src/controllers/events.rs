@@ -202,7 +202,16 @@ impl Follower {
             if self.caught_up && !self.wait().await {
                 return None;
             }
-            match events::after(&self.db, &self.owner_id, self.last, STREAM_BATCH).await {
+            // Boxed: held inline, the read's state would size every open
+            // stream's body, though a stream spends its life waiting.
+            match Box::pin(events::after(
+                &self.db,
+                &self.owner_id,
+                self.last,
+                STREAM_BATCH,
+            ))
+            .await
+            {
                 Ok(FeedPage::Events { events, more, .. }) => {
                     self.caught_up = !more;
                     self.pending.extend(events);
