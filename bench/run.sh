@@ -134,6 +134,9 @@ run_wrk list "$out/tokens-session.txt" >/dev/null
 asked=$(curl -fsS "$auth_url/calls")
 result[list_session]=$(run_wrk list "$out/tokens-session.txt")
 echo "   ${result[list_session]}; Better Auth asked $asked times filling the cache, $(( $(curl -fsS "$auth_url/calls") - asked )) more while measured"
+# The high-water mark of the request scenarios, before the streams open
+# 1,000 connections at once.
+rss_requests_kb=$(awk '/VmHWM/ {print $2}' "/proc/$service_pid/status")
 # The live stream: one open stream per user while writes run, then a
 # second's worth of reminders (bench/streams.py).
 streams=${BENCH_STREAMS:-$(( users < 1000 ? users : 1000 ))}
@@ -173,6 +176,7 @@ ceiling = {"list": float("${ceiling_list:-0}" or 0), "create": float("${ceiling_
 report = {
     "connections": $connections, "seconds": $seconds, "rows": $users * $per_user,
     "scale_rows": $scale_users * $per_user, "startup_ms": $startup, "peak_rss_mb": round($rss / 1024, 1),
+    "peak_rss_requests_mb": round($rss_requests_kb / 1024, 1),
     "scenarios": r, "ceiling_tps": ceiling,
 }
 json.dump(report, open(sys.argv[1], "w"), indent=2)
@@ -183,7 +187,8 @@ for name, row in r.items():
     ratio = f"{row['rps'] / c:.0%}" if c else "-"
     print(f"{name:<10} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['errors']:>7} "
           f"{(f'{c:.0f}' if c else '-'):>12} {ratio:>7}")
-print(f"peak RSS {report['peak_rss_mb']} MB; start to first /_ping 200: {report['startup_ms']} ms; "
+print(f"peak RSS {report['peak_rss_requests_mb']} MB through the request scenarios, "
+      f"{report['peak_rss_mb']} MB with the streams; start to first /_ping 200: {report['startup_ms']} ms; "
       f"list p50 on {report['scale_rows']} rows / on {report['rows']}: "
       f"{r['list_1m']['p50_ms'] / r['list']['p50_ms']:.2f}x; "
       f"list_tag / list throughput: {r['list_tag']['rps'] / r['list']['rps']:.2f}; "
