@@ -39,14 +39,15 @@ pub async fn serve(listener: TcpListener, router: Router, stop: impl Future<Outp
             () = &mut stop => break,
         };
         match accepted {
-            Ok((stream, peer)) => {
-                let connection = connection(stream, peer, router.clone(), stop_seen.clone());
-                let open = open.clone();
-                tokio::spawn(async move {
-                    connection.await;
-                    drop(open);
-                });
-            }
+            // Spawned as it is: wrapped in another `async` block, the
+            // connection's future would be held twice in its task.
+            Ok((stream, peer)) => drop(tokio::spawn(connection(
+                stream,
+                peer,
+                router.clone(),
+                stop_seen.clone(),
+                open.clone(),
+            ))),
             Err(error) => refused(&error).await,
         }
     }
@@ -56,12 +57,14 @@ pub async fn serve(listener: TcpListener, router: Router, stop: impl Future<Outp
     let _ = all_closed.recv().await;
 }
 
-/// One connection, to its end or to the stop signal's graceful close.
+/// One connection, to its end or to the stop signal's graceful close;
+/// `open` is dropped when it has closed.
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     router: Router,
     mut stop: watch::Receiver<bool>,
+    open: mpsc::Sender<()>,
 ) {
     if let Err(error) = stream.set_nodelay(true) {
         tracing::debug!(%error, "TCP_NODELAY could not be set");
@@ -89,6 +92,7 @@ async fn connection(
             }
         }
     }
+    drop(open);
 }
 
 /// An `accept` that failed. A connection reset or aborted before it was
