@@ -166,10 +166,10 @@ impl Hooks for App {
     }
 
     /// The service's HTTP/1.1 server (`server`), with a bounded graceful
-    /// shutdown: on SIGTERM or Ctrl+C
-    /// it stops accepting connections, lets requests in flight finish, and
-    /// exits once they have, or when `shutdown_grace_seconds` is over
-    /// (a request cut off then has its transaction rolled back).
+    /// shutdown: on SIGTERM or Ctrl+C it stops accepting connections, lets
+    /// requests in flight finish, and exits once they have, or when
+    /// `shutdown_grace_seconds` is over (a request cut off then has its
+    /// transaction rolled back).
     async fn serve(app: AxumRouter, ctx: &AppContext, params: &ServeParams) -> Result<()> {
         let settings = Settings::of(ctx)?;
         let grace = Duration::from_secs(settings.limits.shutdown_grace_seconds);
