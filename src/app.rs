@@ -133,6 +133,8 @@ impl Hooks for App {
         )));
         ctx.shared_store.insert(Shutdown::new());
         ctx.shared_store.insert(settings);
+        // Events keep each task as the API shows it.
+        crate::models::events::show_tasks_with(crate::views::tasks::shown);
         if ctx.db.get_database_backend() == DbBackend::Postgres {
             let pool = pool_pinging_only_idle(&ctx.config.database).await?;
             let loco_pool = std::mem::replace(&mut ctx.db, pool);

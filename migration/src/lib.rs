@@ -5,6 +5,7 @@ mod m20261127_000001_tasks;
 mod m20261128_000002_task_versions_search_idempotency;
 mod m20261201_000003_tags_recurrence_reminders;
 mod m20261202_000004_events_reminders;
+mod m20261203_000005_events_shown;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_task_versions_search_idempotency::Migration),
             Box::new(m20261201_000003_tags_recurrence_reminders::Migration),
             Box::new(m20261202_000004_events_reminders::Migration),
+            Box::new(m20261203_000005_events_shown::Migration),
             // inject-above (do not remove this comment)
         ]
     }

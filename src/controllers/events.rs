@@ -244,7 +244,7 @@ impl Follower {
 fn render(event: Event) -> SseEvent {
     let id = event.id;
     let kind = event.kind.clone();
-    let data = serde_json::to_string(&EventResponse::from(event)).unwrap_or_default();
+    let data = EventResponse::from(event).to_json();
     SseEvent::default()
         .id(id.to_string())
         .event(kind)

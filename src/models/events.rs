@@ -77,8 +77,34 @@ pub struct Event {
     pub kind: String,
     pub task_id: i64,
     /// The task after the change; `None` for a deletion.
-    pub task: Option<tasks::Model>,
+    pub task: Option<Snapshot>,
     pub at: DateTimeWithTimeZone,
+}
+
+/// What an event keeps of the task after the change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Snapshot {
+    /// The task as the API showed it, as JSON text, written by the writer
+    /// installed with [`show_tasks_with`] (column `shown`): a feed page
+    /// sends it as it is.
+    Shown(String),
+    /// The task as the model's own JSON (column `task`): events written
+    /// before the app installed a writer, or by a process without one.
+    Stored(Box<tasks::Model>),
+}
+
+/// Writes a task as the API shows it; see [`show_tasks_with`].
+pub type ShowTask = fn(&tasks::Model) -> String;
+
+static SHOW_TASK: OnceLock<ShowTask> = OnceLock::new();
+
+/// Installs how events keep their task from now on: as the API shows it,
+/// so that reading the feed is sending text, not parsing and writing the
+/// task again. The app installs the view's writer when it starts (the
+/// first one installed stays). Without one, events keep the model's JSON,
+/// which the feed reads as well.
+pub fn show_tasks_with(show: ShowTask) {
+    let _ = SHOW_TASK.set(show);
 }
 
 /// Appends an event for the owner's task, in the caller's transaction;
@@ -93,7 +119,11 @@ pub async fn append<C: ConnectionTrait>(
     task_id: i64,
     task: Option<&tasks::Model>,
 ) -> DomainResult<i64> {
-    let snapshot = task.and_then(|task| serde_json::to_string(task).ok());
+    let (stored, shown) = match (task, SHOW_TASK.get()) {
+        (Some(task), Some(show)) => (None, Some(show(task))),
+        (Some(task), None) => (serde_json::to_string(task).ok(), None),
+        (None, _) => (None, None),
+    };
     let at = tasks::now();
     if db.get_database_backend() == DbBackend::Postgres {
         // The head and the event in one round trip.
@@ -105,7 +135,8 @@ pub async fn append<C: ConnectionTrait>(
                     owner_id.into(),
                     kind.as_str().into(),
                     task_id.into(),
-                    snapshot.into(),
+                    stored.into(),
+                    shown.into(),
                     at.into(),
                 ],
             ))
@@ -132,7 +163,8 @@ pub async fn append<C: ConnectionTrait>(
         id: ActiveValue::Set(head.last_id),
         kind: ActiveValue::Set(kind.as_str().to_string()),
         task_id: ActiveValue::Set(task_id),
-        task: ActiveValue::Set(snapshot),
+        task: ActiveValue::Set(stored),
+        shown: ActiveValue::Set(shown),
         at: ActiveValue::Set(at),
     }
     .insert(db)
@@ -149,8 +181,8 @@ const APPEND_POSTGRES: &str = r#"WITH head AS (
     ON CONFLICT ("user_id") DO UPDATE SET "last_id" = "event_heads"."last_id" + 1
     RETURNING "last_id"
 ), event AS (
-    INSERT INTO "task_events" ("user_id", "id", "kind", "task_id", "task", "at")
-    SELECT $1, "last_id", $2, $3, $4, $5 FROM head
+    INSERT INTO "task_events" ("user_id", "id", "kind", "task_id", "task", "shown", "at")
+    SELECT $1, "last_id", $2, $3, $4, $5, $6 FROM head
     RETURNING "id"
 )
 SELECT "id" FROM event"#;
@@ -190,6 +222,7 @@ struct EventRow {
     kind: String,
     task_id: i64,
     task: Option<String>,
+    shown: Option<String>,
     at: DateTimeWithTimeZone,
     head: Option<i64>,
 }
@@ -201,8 +234,9 @@ impl sea_orm::FromQueryResult for EventRow {
             kind: row.try_get_unchecked(1)?,
             task_id: row.try_get_unchecked(2)?,
             task: row.try_get_unchecked(3)?,
-            at: row.try_get_unchecked(4)?,
-            head: row.try_get_unchecked(5)?,
+            shown: row.try_get_unchecked(4)?,
+            at: row.try_get_unchecked(5)?,
+            head: row.try_get_unchecked(6)?,
         });
         match read {
             Ok(Some(row)) => Ok(row),
@@ -218,7 +252,13 @@ impl From<EventRow> for Event {
             id: row.id,
             kind: row.kind,
             task_id: row.task_id,
-            task: row.task.and_then(|json| serde_json::from_str(&json).ok()),
+            task: match row.shown {
+                Some(json) => Some(Snapshot::Shown(json)),
+                None => row
+                    .task
+                    .and_then(|json| serde_json::from_str(&json).ok())
+                    .map(|task| Snapshot::Stored(Box::new(task))),
+            },
             at: row.at,
         }
     }
@@ -246,6 +286,7 @@ async fn page_with_head<C: ConnectionTrait>(
             Column::Kind,
             Column::TaskId,
             Column::Task,
+            Column::Shown,
             Column::At,
         ])
         .expr_as(

@@ -1,31 +1,40 @@
 //! An event of the change feed as the API shows it, in the JSON feed and in
 //! the stream alike.
 
-use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::tasks::{TaskResponse, Timestamp};
-use crate::models::events::Event;
+use super::{
+    tasks::{TaskResponse, Timestamp},
+    write_i64, write_str, WriteJson,
+};
+use crate::models::events::{Event, Snapshot};
 
 /// One change to one of the user's tasks.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[schema(as = Event)]
 pub struct EventResponse {
     /// The user's event sequence: 1, 2, 3, ... without gaps, in commit
     /// order.
     #[schema(example = 17)]
     pub id: i64,
-    #[serde(rename = "type")]
-    #[schema(value_type = crate::models::events::EventKind, example = "task.updated")]
+    #[schema(rename = "type", value_type = crate::models::events::EventKind, example = "task.updated")]
     pub kind: String,
     #[schema(example = 42)]
     pub task_id: i64,
     /// The task as `GET` showed it after the change; `null` for
     /// `task.deleted`.
-    #[schema(required = true)]
-    pub task: Option<TaskResponse>,
+    #[schema(value_type = Option<TaskResponse>, required = true)]
+    pub task: Option<EventTask>,
     #[schema(value_type = String, format = DateTime, example = "2026-11-28T09:00:00.000Z")]
     pub at: Timestamp,
+}
+
+/// The task of an event: kept as the API showed it (sent as it is), or,
+/// for events kept before, the model's task, shown now.
+#[derive(Debug)]
+pub enum EventTask {
+    Shown(String),
+    Task(Box<TaskResponse>),
 }
 
 impl From<Event> for EventResponse {
@@ -34,9 +43,44 @@ impl From<Event> for EventResponse {
             id: event.id,
             kind: event.kind,
             task_id: event.task_id,
-            task: event.task.map(TaskResponse::from),
+            task: event.task.map(|task| match task {
+                Snapshot::Shown(json) => EventTask::Shown(json),
+                Snapshot::Stored(task) => EventTask::Task(Box::new(TaskResponse::from(*task))),
+            }),
             at: Timestamp::from(&event.at),
         }
+    }
+}
+
+impl WriteJson for EventResponse {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"id\":");
+        write_i64(out, self.id);
+        out.extend_from_slice(b",\"type\":");
+        write_str(out, &self.kind);
+        out.extend_from_slice(b",\"task_id\":");
+        write_i64(out, self.task_id);
+        out.extend_from_slice(b",\"task\":");
+        match &self.task {
+            Some(EventTask::Shown(json)) => out.extend_from_slice(json.as_bytes()),
+            Some(EventTask::Task(task)) => task.write_json(out),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"at\":");
+        self.at.write_json(out);
+        out.push(b'}');
+    }
+}
+
+impl EventResponse {
+    /// The event's JSON text, for the stream's `data` line.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::with_capacity(super::ITEM_BYTES);
+        self.write_json(&mut out);
+        // Every part written is UTF-8, the kept task included (written by
+        // the view as a `String`).
+        String::from_utf8(out).unwrap_or_default()
     }
 }
 

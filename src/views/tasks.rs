@@ -9,6 +9,7 @@ use sea_orm::prelude::DateTimeWithTimeZone;
 use serde::{Serialize, Serializer};
 use utoipa::ToSchema;
 
+use super::{write_i64, write_opt_i64, write_opt_str, write_str, WriteJson};
 use crate::models::tasks::Model;
 
 /// A task.
@@ -90,6 +91,69 @@ impl Timestamp {
     }
 }
 
+impl WriteJson for Timestamp {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        match self.fixed() {
+            Some(bytes) => {
+                out.push(b'"');
+                out.extend_from_slice(&bytes);
+                out.push(b'"');
+            }
+            None => write_str(out, &self.0.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        }
+    }
+}
+
+fn write_opt_timestamp(out: &mut Vec<u8>, at: Option<&Timestamp>) {
+    match at {
+        Some(at) => at.write_json(out),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// The same bytes as the derived `Serialize` (the tests compare them), in
+/// its field order.
+impl WriteJson for TaskResponse {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"id\":");
+        write_i64(out, self.id);
+        out.extend_from_slice(b",\"user_id\":");
+        write_str(out, &self.user_id);
+        out.extend_from_slice(b",\"title\":");
+        write_str(out, &self.title);
+        out.extend_from_slice(b",\"description\":");
+        write_opt_str(out, self.description.as_deref());
+        out.extend_from_slice(if self.completed {
+            b",\"completed\":true,\"priority\":"
+        } else {
+            b",\"completed\":false,\"priority\":"
+        });
+        write_str(out, self.priority);
+        out.extend_from_slice(b",\"due_date\":");
+        write_opt_timestamp(out, self.due_date.as_ref());
+        out.extend_from_slice(b",\"completed_at\":");
+        write_opt_timestamp(out, self.completed_at.as_ref());
+        out.extend_from_slice(b",\"created_at\":");
+        self.created_at.write_json(out);
+        out.extend_from_slice(b",\"updated_at\":");
+        self.updated_at.write_json(out);
+        out.extend_from_slice(b",\"tags\":[");
+        for (at, tag) in self.tags.iter().enumerate() {
+            if at > 0 {
+                out.push(b',');
+            }
+            write_str(out, tag);
+        }
+        out.extend_from_slice(b"],\"recurrence\":");
+        write_opt_str(out, self.recurrence.as_deref());
+        out.extend_from_slice(b",\"next_id\":");
+        write_opt_i64(out, self.next_id);
+        out.extend_from_slice(b",\"remind_at\":");
+        write_opt_timestamp(out, self.remind_at.as_ref());
+        out.push(b'}');
+    }
+}
+
 impl From<&DateTimeWithTimeZone> for Timestamp {
     fn from(at: &DateTimeWithTimeZone) -> Self {
         Self(at.with_timezone(&Utc))
@@ -142,11 +206,84 @@ pub fn list(tasks: Vec<Model>) -> Vec<TaskResponse> {
     tasks.into_iter().map(TaskResponse::from).collect()
 }
 
+/// The task as the API shows it, as JSON text: what the change feed keeps
+/// of a task after each change (`models::events::show_tasks_with`).
+#[must_use]
+pub fn shown(task: &Model) -> String {
+    let mut out = Vec::with_capacity(super::ITEM_BYTES);
+    TaskResponse::from(task.clone()).write_json(&mut out);
+    // Every part written is UTF-8: literal ASCII and serde_json's strings.
+    String::from_utf8(out).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    fn task(variant: usize) -> Model {
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 27, 22, 38, 6)
+            .single()
+            .expect("an instant")
+            .fixed_offset()
+            + chrono::TimeDelta::microseconds(974_321);
+        let far = Utc
+            .with_ymd_and_hms(10000, 1, 1, 0, 0, 0)
+            .single()
+            .expect("an instant")
+            .fixed_offset();
+        let pick = |n: usize| variant.is_multiple_of(n);
+        Model {
+            created_at: at,
+            updated_at: if pick(3) { far } else { at },
+            id: i64::try_from(variant).unwrap_or(0) * 7_919 - 3,
+            user_id: format!("user-{variant}\u{e9}"),
+            title: [
+                "Buy milk",
+                "a \"quoted\" \\ back",
+                "tab\there\u{1}\u{1f}\n",
+                "\u{2028}\u{1f600} \u{7f}",
+            ][variant % 4]
+                .to_string(),
+            description: match variant % 3 {
+                0 => None,
+                1 => Some(String::new()),
+                _ => Some("line one\r\nline \"two\" </script>".to_string()),
+            },
+            completed: pick(2),
+            priority: i16::try_from(variant % 3).unwrap_or(0),
+            due_date: (!pick(2)).then_some(at),
+            completed_at: pick(2).then_some(at - chrono::TimeDelta::days(400)),
+            version: 1,
+            search_text: String::new(),
+            tags: ["", "home", "home\nwork", "caf\u{e9}\n\"q\"\nz"][variant % 4].to_string(),
+            recurrence: pick(3).then(|| "FREQ=WEEKLY;BYDAY=MO,WE".to_string()),
+            next_id: pick(5).then_some(i64::MAX),
+            remind_at: (!pick(3)).then_some(far),
+            reminded_for: None,
+        }
+    }
+
+    /// `WriteJson` (lists, the feed) and the derived `Serialize` (single
+    /// tasks, MCP) give the same bytes: every field, `null`s, escapes,
+    /// instants beyond the usual form.
+    #[test]
+    fn written_json_is_the_serialized_json() {
+        for variant in 0..60 {
+            let response = TaskResponse::from(task(variant));
+            let serialized = serde_json::to_string(&response).expect("serialized");
+            let mut written = Vec::new();
+            response.write_json(&mut written);
+            assert_eq!(
+                String::from_utf8(written).expect("UTF-8"),
+                serialized,
+                "variant {variant}"
+            );
+            assert_eq!(shown(&task(variant)), serialized, "variant {variant}");
+        }
+    }
 
     #[test]
     fn timestamps_read_as_chrono_writes_them() {

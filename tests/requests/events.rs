@@ -4,6 +4,7 @@
 
 use chrono::{Duration, Utc};
 use insta::assert_json_snapshot;
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
 use serde_json::{json, Value};
 use todo_api::models::{events, reminders};
 
@@ -96,6 +97,76 @@ async fn every_write_appends_its_event() {
         assert_eq!(events[4]["task"], Value::Null);
         assert_json_snapshot!("feed", snapshot_of(&response));
         assert_eq!(ids(&events_of(&server, BOB, "").await), [1]);
+    })
+    .await;
+}
+
+/// An event keeps the task as `GET` showed it, as text the feed sends as it
+/// is; events kept before (the model's JSON in `task`) read the same.
+#[tokio::test]
+async fn the_kept_task_is_what_get_showed_and_older_events_read_the_same() {
+    with_app(|server, ctx| async move {
+        let task = create_task(
+            &server,
+            ALICE,
+            json!({"title": "a \"quoted\" caf\u{e9}", "description": "two\nlines",
+                   "tags": ["b", "a"], "priority": "high",
+                   "due_date": "2026-12-24T09:00:00.123456Z"}),
+        )
+        .await;
+        let shown = server
+            .get(&format!("/api/{ALICE}/tasks/{}", task["id"]))
+            .authorization_bearer(token(ALICE))
+            .await
+            .text();
+        let kept = |column: &'static str| {
+            let db = ctx.db.clone();
+            async move {
+                db.query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    format!("SELECT {column} FROM task_events WHERE user_id = '{ALICE}'"),
+                ))
+                .await
+                .expect("read")
+                .expect("the event")
+                .try_get_by_index::<Option<String>>(0)
+                .expect("text")
+            }
+        };
+        assert_eq!(kept("shown").await.as_deref(), Some(shown.as_str()));
+        assert_eq!(kept("task").await, None, "one form per event");
+        let feed_now = server
+            .get(&feed(ALICE))
+            .authorization_bearer(token(ALICE))
+            .await
+            .text();
+        assert!(feed_now.contains(&shown), "{feed_now}");
+
+        // The same event as it was kept before `shown`: the model's JSON.
+        let model =
+            todo_api::models::tasks::Entity::find_by_id(task["id"].as_i64().expect("an id"))
+                .one(&ctx.db)
+                .await
+                .expect("read")
+                .expect("the task");
+        let db = &ctx.db;
+        db.execute_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            match db.get_database_backend() {
+                DbBackend::Postgres => "UPDATE task_events SET task = $1, shown = NULL",
+                _ => "UPDATE task_events SET task = ?, shown = NULL",
+            },
+            [serde_json::to_string(&model).expect("JSON").into()],
+        ))
+        .await
+        .expect("kept the old way");
+        assert_eq!(kept("shown").await, None);
+        let feed_before = server
+            .get(&feed(ALICE))
+            .authorization_bearer(token(ALICE))
+            .await
+            .text();
+        assert_eq!(feed_before, feed_now);
     })
     .await;
 }

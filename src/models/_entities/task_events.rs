@@ -13,6 +13,9 @@ pub struct Model {
     pub task_id: i64,
     #[sea_orm(column_type = "Text", nullable)]
     pub task: Option<String>,
+    /// The task as the API showed it (JSON), in place of `task`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub shown: Option<String>,
     pub at: DateTimeWithTimeZone,
 }
 
