@@ -302,43 +302,62 @@ fn text_of(value: &Value) -> String {
 
 fn task_result(verb: &str, task: tasks::Model) -> (String, Value) {
     let task = TaskResponse::from(task);
-    let text = format!("{verb} task {}.", describe(&task));
+    let mut text = format!("{verb} task ");
+    describe(&mut text, &task);
+    text.push('.');
     (text, serde_json::to_value(&task).unwrap_or(Value::Null))
 }
 
-/// `42 "Buy milk" (pending, high priority, due …, tags home, work)`.
-fn describe(task: &TaskResponse) -> String {
-    let mut facts = vec![if task.completed {
-        "completed".to_string()
+/// `42 "Buy milk" (pending, high priority, due …, tags home, work)`,
+/// written onto `out` (a list describes each of its tasks onto one text).
+fn describe(out: &mut String, task: &TaskResponse) {
+    use std::fmt::Write as _;
+    // Writing into a `String` cannot fail.
+    let _ = write!(out, "{} {:?} (", task.id, task.title);
+    out.push_str(if task.completed {
+        "completed"
     } else {
-        "pending".to_string()
-    }];
+        "pending"
+    });
     if task.priority != "medium" {
-        facts.push(format!("{} priority", task.priority));
+        out.push_str(", ");
+        out.push_str(task.priority);
+        out.push_str(" priority");
     }
     if let Some(due) = &task.due_date {
-        facts.push(format!("due {due}"));
+        let _ = write!(out, ", due {due}");
     }
     if let Some(rule) = &task.recurrence {
-        facts.push(format!("repeats {rule}"));
+        out.push_str(", repeats ");
+        out.push_str(rule);
     }
-    if !task.tags.is_empty() {
-        facts.push(format!("tags {}", task.tags.join(", ")));
+    for (at, tag) in task.tags.iter().enumerate() {
+        out.push_str(if at == 0 { ", tags " } else { ", " });
+        out.push_str(tag);
     }
-    format!("{} {:?} ({})", task.id, task.title, facts.join(", "))
+    out.push(')');
 }
 
 fn list_text(tasks: &[TaskResponse], total: u64) -> String {
+    use std::fmt::Write as _;
     if tasks.is_empty() {
         return "No tasks match.".to_string();
     }
-    let shown = tasks.iter().map(describe).collect::<Vec<_>>().join("; ");
     let count = tasks.len() as u64;
-    if total > count {
-        format!("{count} of {total} tasks: {shown}")
+    let mut text = String::with_capacity(32 + tasks.len() * 96);
+    // Writing into a `String` cannot fail.
+    let _ = if total > count {
+        write!(text, "{count} of {total} tasks: ")
     } else {
-        format!("{count} task{}: {shown}", if count == 1 { "" } else { "s" })
+        write!(text, "{count} task{}: ", if count == 1 { "" } else { "s" })
+    };
+    for (at, task) in tasks.iter().enumerate() {
+        if at > 0 {
+            text.push_str("; ");
+        }
+        describe(&mut text, task);
     }
+    text
 }
 
 fn tags_text(tags: &[TagResponse]) -> String {
@@ -449,5 +468,42 @@ impl ServerHandler for TodoTools {
             Err(error) => refusal(&error),
         };
         Ok(result.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(id: i64, title: &str, tags: &[&str]) -> TaskResponse {
+        let at = crate::views::tasks::Timestamp(chrono::DateTime::UNIX_EPOCH);
+        TaskResponse {
+            id,
+            user_id: "u".to_string(),
+            title: title.to_string(),
+            description: None,
+            completed: id % 2 == 0,
+            priority: if id == 1 { "low" } else { "medium" },
+            due_date: (id == 1).then_some(at),
+            completed_at: None,
+            created_at: at,
+            updated_at: at,
+            tags: tags.iter().map(ToString::to_string).collect(),
+            recurrence: None,
+            next_id: None,
+            remind_at: None,
+        }
+    }
+
+    #[test]
+    fn a_list_describes_each_task_in_one_text() {
+        let tasks = [task(1, "Say \"hi\"", &["a", "b"]), task(2, "Plain", &[])];
+        let described =
+            "1 \"Say \\\"hi\\\"\" (pending, low priority, due 1970-01-01T00:00:00.000Z, \
+                         tags a, b); 2 \"Plain\" (completed)";
+        assert_eq!(list_text(&tasks, 2), format!("2 tasks: {described}"));
+        assert_eq!(list_text(&tasks, 7), format!("2 of 7 tasks: {described}"));
+        assert_eq!(list_text(&tasks[1..], 1), "1 task: 2 \"Plain\" (completed)");
+        assert_eq!(list_text(&[], 0), "No tasks match.");
     }
 }
