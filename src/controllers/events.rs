@@ -31,7 +31,7 @@ use crate::{
     streams::{Shutdown, StreamSlot, StreamSlots},
     views::{
         events::{self as view, EventResponse},
-        JsonList,
+        JsonList, WriteJson,
     },
 };
 

@@ -72,18 +72,6 @@ impl WriteJson for EventResponse {
     }
 }
 
-impl EventResponse {
-    /// The event's JSON text, for the stream's `data` line.
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        let mut out = Vec::with_capacity(super::ITEM_BYTES);
-        self.write_json(&mut out);
-        // Every part written is UTF-8, the kept task included (written by
-        // the view as a `String`).
-        String::from_utf8(out).unwrap_or_default()
-    }
-}
-
 #[must_use]
 pub fn list(events: Vec<Event>) -> Vec<EventResponse> {
     events.into_iter().map(EventResponse::from).collect()

@@ -17,6 +17,15 @@ const ITEM_BYTES: usize = 512;
 /// derives `Serialize`, its tests hold both to the same bytes.
 pub trait WriteJson {
     fn write_json(&self, out: &mut Vec<u8>);
+
+    /// The JSON as text.
+    fn to_json(&self) -> String {
+        let mut out = Vec::with_capacity(ITEM_BYTES);
+        self.write_json(&mut out);
+        // Every writer writes UTF-8: literal ASCII, serde_json's strings,
+        // and text kept as a `String`.
+        String::from_utf8(out).unwrap_or_default()
+    }
 }
 
 /// A JSON string, escaped as serde_json escapes it.

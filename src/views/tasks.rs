@@ -210,10 +210,7 @@ pub fn list(tasks: Vec<Model>) -> Vec<TaskResponse> {
 /// of a task after each change (`models::events::show_tasks_with`).
 #[must_use]
 pub fn shown(task: &Model) -> String {
-    let mut out = Vec::with_capacity(super::ITEM_BYTES);
-    TaskResponse::from(task.clone()).write_json(&mut out);
-    // Every part written is UTF-8: literal ASCII and serde_json's strings.
-    String::from_utf8(out).unwrap_or_default()
+    TaskResponse::from(task.clone()).to_json()
 }
 
 #[cfg(test)]
