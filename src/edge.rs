@@ -20,7 +20,10 @@
 //!
 //! Access log: one line per request at info (`todo_api::access`): method,
 //! route template (never the raw path or query), status, latency, request
-//! id and the verified user id. Never bodies, headers or tokens. The user
+//! id and the verified user id; at error, with the cause, for an internal
+//! error ([`InternalCause`]). Never bodies, headers or tokens. It is the
+//! request's only log: Loco's request span is switched off (config), since
+//! sqlx enters the current span at every poll of a row stream. The user
 //! is known only once the auth extractor has run, deep inside; it writes
 //! into the [`RequestUser`] slot this layer puts on the request.
 
@@ -40,7 +43,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use loco_rs::controller::middleware::Config as Middlewares;
 
 use crate::{
-    errors::{default_detail, problem_response, ApiError, KeepBody, PROBLEM_JSON},
+    errors::{default_detail, problem_response, ApiError, InternalCause, KeepBody, PROBLEM_JSON},
     settings::Settings,
 };
 
@@ -174,16 +177,32 @@ fn log_line(
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    tracing::info!(
-        target: "todo_api::access",
-        method = %method,
-        route = %route,
-        status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-        request_id = %request_id,
-        user_id = user.0.get().map_or("", String::as_str),
-        "request"
-    );
+    let status = response.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let user_id = user.0.get().map_or("", String::as_str);
+    match response.extensions().get::<InternalCause>() {
+        None => tracing::info!(
+            target: "todo_api::access",
+            method = %method,
+            route = %route,
+            status,
+            latency_ms,
+            request_id = %request_id,
+            user_id,
+            "request"
+        ),
+        Some(InternalCause(cause)) => tracing::error!(
+            target: "todo_api::access",
+            method = %method,
+            route = %route,
+            status,
+            latency_ms,
+            request_id = %request_id,
+            user_id,
+            cause = %cause,
+            "request failed with an internal error"
+        ),
+    }
 }
 
 /// The layer (see the module docs).

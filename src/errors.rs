@@ -223,9 +223,6 @@ pub fn problem_response(
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> axum::response::Response {
-        if let Self::Internal(cause) = &self {
-            tracing::error!(cause = %cause, "request failed with an internal error");
-        }
         let mut response = problem_response(self.status(), &self.detail(), self.field_errors());
         let retry_after = match &self {
             Self::Unavailable(_) => Some(5),
@@ -258,9 +255,19 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, challenge);
         }
+        if let Self::Internal(cause) = self {
+            // Logged by the edge layer, on the request's access line.
+            response.extensions_mut().insert(InternalCause(cause));
+        }
         response
     }
 }
+
+/// The cause of an internal error, carried on its response to the edge
+/// layer's access line (which logs it at error level with the request id);
+/// never sent to the client.
+#[derive(Clone, Debug)]
+pub struct InternalCause(pub String);
 
 /// Whether a driver error means the database cannot be reached (as opposed
 /// to a query it refused): a lost connection, a closed or exhausted pool.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use axum::http::request::Parts;
 use loco_rs::app::AppContext;
+use loco_rs::controller::middleware::request_id::LocoRequestId;
 use rmcp::{
     model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest,
@@ -377,9 +378,9 @@ fn tags_text(tags: &[TagResponse]) -> String {
     format!("{} tags: {shown}", tags.len())
 }
 
-fn refusal(error: &ApiError) -> CallToolResult {
+fn refusal(error: &ApiError, request_id: &str) -> CallToolResult {
     if let ApiError::Internal(cause) = error {
-        tracing::error!(cause = %cause, "tool call failed with an internal error");
+        tracing::error!(cause = %cause, request_id, "tool call failed with an internal error");
     }
     let mut result = CallToolResult::error(vec![ContentBlock::text(error.detail())]);
     result.structured_content = Some(error.problem_body());
@@ -450,9 +451,8 @@ impl ServerHandler for TodoTools {
                 None,
             ));
         }
-        let Some(Caller(owner)) = context
-            .extensions
-            .get::<Parts>()
+        let parts = context.extensions.get::<Parts>();
+        let Some(Caller(owner)) = parts
             .and_then(|parts| parts.extensions.get::<Caller>())
             .cloned()
         else {
@@ -465,7 +465,12 @@ impl ServerHandler for TodoTools {
                 result.structured_content = Some(structured);
                 result
             }
-            Err(error) => refusal(&error),
+            Err(error) => refusal(
+                &error,
+                parts
+                    .and_then(|parts| parts.extensions.get::<LocoRequestId>())
+                    .map_or("", LocoRequestId::get),
+            ),
         };
         Ok(result.into())
     }
