@@ -1,6 +1,7 @@
 //! One test binary: request tests through Loco's `testing` module, run on
 //! SQLite by default and on PostgreSQL when `DATABASE_URL` points to it.
 
+mod access_log;
 mod architecture;
 mod keep_alive;
 mod models;
