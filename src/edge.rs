@@ -180,25 +180,25 @@ fn log_line(
     let status = response.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let user_id = user.0.get().map_or("", String::as_str);
+    // One field list for both levels (a tracing level is fixed per call site).
+    macro_rules! access_line {
+        ($level:ident, $($more:tt)*) => {
+            tracing::$level!(
+                target: "todo_api::access",
+                method = %method,
+                route = %route,
+                status,
+                latency_ms,
+                request_id = %request_id,
+                user_id,
+                $($more)*
+            )
+        };
+    }
     match response.extensions().get::<InternalCause>() {
-        None => tracing::info!(
-            target: "todo_api::access",
-            method = %method,
-            route = %route,
-            status,
-            latency_ms,
-            request_id = %request_id,
-            user_id,
-            "request"
-        ),
-        Some(InternalCause(cause)) => tracing::error!(
-            target: "todo_api::access",
-            method = %method,
-            route = %route,
-            status,
-            latency_ms,
-            request_id = %request_id,
-            user_id,
+        None => access_line!(info, "request"),
+        Some(InternalCause(cause)) => access_line!(
+            error,
             cause = %cause,
             "request failed with an internal error"
         ),
