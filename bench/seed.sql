@@ -26,23 +26,23 @@ ORDER BY u, n;
 INSERT INTO task_tags (task_id, user_id, name)
 SELECT id, user_id, unnest(string_to_array(tags, E'\n')) FROM tasks WHERE tags <> '';
 -- The feed as the service writes it: every task's `task.created` event
--- with the task as the API shows it (`shown`; the service writes the same
+-- with the task as the model's JSON (`task`; the service writes the same
 -- fields in its own order and spacing), ids 1..per_user per user, and the
 -- heads (skipped with -v events=0).
 TRUNCATE task_events, event_heads;
 \if :events
-INSERT INTO task_events (user_id, id, kind, task_id, shown, at)
+INSERT INTO task_events (user_id, id, kind, task_id, task, at)
 SELECT user_id, row_number() OVER (PARTITION BY user_id ORDER BY id), 'task.created', id,
        jsonb_build_object(
+         'created_at', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"'),
+         'updated_at', to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"'),
          'id', id, 'user_id', user_id, 'title', title, 'description', description,
-         'completed', completed, 'priority', (ARRAY['low', 'medium', 'high'])[priority + 1],
-         'due_date', to_char(due_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-         'completed_at', to_char(completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-         'created_at', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-         'updated_at', to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-         'tags', to_jsonb(CASE WHEN tags = '' THEN ARRAY[]::text[] ELSE string_to_array(tags, E'\n') END),
-         'recurrence', recurrence, 'next_id', next_id,
-         'remind_at', to_char(remind_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+         'completed', completed, 'priority', priority,
+         'due_date', to_char(due_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"'),
+         'completed_at', to_char(completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"'),
+         'version', version, 'tags', tags, 'recurrence', recurrence, 'next_id', next_id,
+         'remind_at', to_char(remind_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"'),
+         'reminded_for', NULL
        )::text, created_at
 FROM tasks t ORDER BY user_id, id;
 INSERT INTO event_heads (user_id, last_id)

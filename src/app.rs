@@ -9,10 +9,7 @@ use loco_rs::{
     bgworker::Queue,
     boot::{create_app, shutdown_signal, BootResult, ServeParams, StartMode},
     config::Config,
-    controller::{
-        middleware::{self, MiddlewareLayer},
-        AppRoutes,
-    },
+    controller::AppRoutes,
     db::truncate_table,
     environment::Environment,
     task::Tasks,
@@ -29,6 +26,7 @@ use crate::{
             event_heads as event_heads_entity, idempotency_keys as idempotency_entity,
             task_events as task_events_entity, task_tags as task_tags_entity, tasks as task_entity,
         },
+        feed::Wakeups,
         schema,
         task_input::NewTask,
         tasks as task_model,
@@ -132,17 +130,13 @@ impl Hooks for App {
             settings.events.max_streams_per_user,
         )));
         ctx.shared_store.insert(Shutdown::new());
+        ctx.shared_store.insert(Wakeups::new());
         ctx.shared_store.insert(settings);
-        // Events keep each task as the API shows it.
-        crate::models::events::show_tasks_with(crate::views::tasks::shown);
         if ctx.db.get_database_backend() == DbBackend::Postgres {
             let pool = pool_pinging_only_idle(&ctx.config.database).await?;
             let loco_pool = std::mem::replace(&mut ctx.db, pool);
             loco_pool.close().await?;
         }
-        // Loco builds the context twice at start (the second from this
-        // one's configuration), so the blocks stay, as one string.
-        Settings::compact_config(&mut ctx.config);
         Ok(ctx)
     }
 
@@ -182,8 +176,12 @@ impl Hooks for App {
             .shared_store
             .get::<Shutdown>()
             .ok_or_else(|| Error::Message("the shutdown signal was not set up".into()))?;
+        let wakeups = ctx
+            .shared_store
+            .get::<Wakeups>()
+            .ok_or_else(|| Error::Message("the feed's wake-ups were not set up".into()))?;
         let mut stopping = shutdown.subscribe();
-        background::start(ctx, &settings, &stopping);
+        background::start(&ctx.db, &wakeups, &settings, &stopping);
         let stopping_tx = shutdown.clone();
         let shutdown_ctx = ctx.clone();
         let server = server::serve(listener, app, async move {
@@ -225,24 +223,12 @@ impl Hooks for App {
     /// everything (see [`edge`]).
     async fn after_routes(router: AxumRouter, ctx: &AppContext) -> Result<AxumRouter> {
         let settings = Settings::of(ctx)?;
-        let edge = edge::Edge::new(settings.as_ref(), &Settings::middlewares_of(&ctx.config)?);
+        let edge = edge::Edge::new(settings.as_ref(), &ctx.config.server.middlewares);
         let router = router.merge(controllers::docs::swagger_ui());
         Ok(
             controllers::web_client::fallback(router, &settings.web_client)?
                 .layer(axum::middleware::from_fn_with_state(edge, edge::edge)),
         )
-    }
-
-    /// Loco's layers, built from its middleware block as configured: the
-    /// context keeps that block compacted (`Settings::compact_config`), so
-    /// that the copy of the context every request gets stays small.
-    fn middlewares(ctx: &AppContext) -> Vec<Box<dyn MiddlewareLayer>> {
-        let mut configured = ctx.clone();
-        match Settings::middlewares_of(&ctx.config) {
-            Ok(middlewares) => configured.config.server.middlewares = middlewares,
-            Err(error) => tracing::error!(%error, "the middleware configuration did not read"),
-        }
-        middleware::default_middleware_stack(&configured)
     }
 
     async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {
@@ -281,10 +267,12 @@ impl Hooks for App {
             .map_err(|e| Error::Message(format!("{}: {e}", path.display())))?;
         let seed: Seed = serde_json::from_str(&text)
             .map_err(|e| Error::Message(format!("{}: {e}", path.display())))?;
+        // Nothing follows the feed during a seed: nobody to wake.
+        let wakeups = Wakeups::new();
         for body in &seed.tasks {
             let task = NewTask::from_json(Some(body))
                 .map_err(|e| Error::Message(format!("{}: {e}", path.display())))?;
-            task_model::Model::create_for_user(&ctx.db, &seed.user_id, task)
+            task_model::Model::create_for_user(&ctx.db, &wakeups, &seed.user_id, task)
                 .await
                 .map_err(Error::wrap)?;
         }

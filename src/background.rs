@@ -6,36 +6,43 @@
 //!   connection drops it reconnects, and every stream reads the outbox again
 //!   (a notification lost meanwhile loses nothing);
 //! - on PostgreSQL, the announcer: the `NOTIFY` of this process's commits,
-//!   sent after them in batches (`models::events`), starting with one that
-//!   asks every instance to read the outbox again;
+//!   sent after them in batches (`models::events::announce`), starting with
+//!   one that asks every instance to read the outbox again;
 //! - the reminder scheduler: every `poll_ms`, fire what is due
 //!   (`models::reminders`), on every instance at once (the claim makes each
 //!   reminder fire once).
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
-use loco_rs::app::AppContext;
 use sea_orm::{sqlx::postgres::PgListener, DatabaseConnection, DbBackend};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{broadcast, watch};
 
 use crate::{
-    models::{events, reminders},
+    models::{
+        events,
+        feed::{Signal, Wakeups},
+        reminders,
+    },
     settings::Settings,
 };
 
 /// Starts what the settings turn on.
-pub fn start(ctx: &AppContext, settings: &Settings, shutdown: &watch::Receiver<bool>) {
-    if ctx.db.get_database_backend() == DbBackend::Postgres {
-        if let Some(owners) = events::announcements() {
-            tokio::spawn(announce(ctx.db.clone(), owners));
-        }
+pub fn start(
+    db: &DatabaseConnection,
+    wakeups: &Wakeups,
+    settings: &Settings,
+    shutdown: &watch::Receiver<bool>,
+) {
+    if db.get_database_backend() == DbBackend::Postgres {
+        tokio::spawn(announce(db.clone(), wakeups.subscribe()));
         if settings.events.listen {
-            tokio::spawn(listen(ctx.db.clone(), shutdown.clone()));
+            tokio::spawn(listen(db.clone(), wakeups.clone(), shutdown.clone()));
         }
     }
     if settings.reminders.enabled {
         tokio::spawn(fire_reminders(
-            ctx.db.clone(),
+            db.clone(),
+            wakeups.clone(),
             Duration::from_millis(settings.reminders.poll_ms.max(10)),
             settings.reminders.batch.max(1),
             shutdown.clone(),
@@ -44,7 +51,7 @@ pub fn start(ctx: &AppContext, settings: &Settings, shutdown: &watch::Receiver<b
 }
 
 /// Follows `NOTIFY task_events` until shutdown, reconnecting as needed.
-async fn listen(db: DatabaseConnection, mut shutdown: watch::Receiver<bool>) {
+async fn listen(db: DatabaseConnection, wakeups: Wakeups, mut shutdown: watch::Receiver<bool>) {
     const RETRY: Duration = Duration::from_millis(500);
     let pool = db.get_postgres_connection_pool().clone();
     while !*shutdown.borrow() && !pool.is_closed() {
@@ -65,15 +72,15 @@ async fn listen(db: DatabaseConnection, mut shutdown: watch::Receiver<bool>) {
         }
         tracing::info!("events: listening for commits of every instance");
         // Whatever was committed while not listening is in the outbox.
-        events::catch_up_all();
+        wakeups.catch_up_all();
         loop {
             tokio::select! {
                 received = listener.try_recv() => match received {
-                    Ok(Some(notification)) => events::heard(notification.payload()),
+                    Ok(Some(notification)) => wakeups.heard(notification.payload()),
                     // The connection was lost; the next call reconnects.
                     Ok(None) => {
                         tracing::warn!("events: listener connection lost; reconnecting");
-                        events::catch_up_all();
+                        wakeups.catch_up_all();
                     }
                     Err(error) => {
                         tracing::warn!(error = %error, "events: listener failed; reconnecting");
@@ -94,12 +101,14 @@ async fn listen(db: DatabaseConnection, mut shutdown: watch::Receiver<bool>) {
 const ANNOUNCE_BATCH: usize = 500;
 
 /// Announces this process's commits to every instance, as long as the
-/// process runs (commits go on during the shutdown's grace time): what is
-/// queued when it sends goes in one statement, each owner once.
-async fn announce(db: DatabaseConnection, mut owners: mpsc::UnboundedReceiver<Arc<str>>) {
+/// process runs (commits go on during the shutdown's grace time): what has
+/// come when it sends goes in one statement, each owner once. What other
+/// instances committed (heard) is not announced again.
+async fn announce(db: DatabaseConnection, mut wake: broadcast::Receiver<Signal>) {
     // An instance that starts may follow one that stopped (or crashed)
     // before announcing everything: every stream reads the outbox again.
-    let mut batch: Vec<Arc<str>> = vec![Arc::from("")];
+    let everyone: Arc<str> = Arc::from("");
+    let mut batch: Vec<Arc<str>> = vec![Arc::clone(&everyone)];
     let mut seen = HashSet::new();
     loop {
         if let Err(error) = events::announce(&db, &batch).await {
@@ -107,16 +116,35 @@ async fn announce(db: DatabaseConnection, mut owners: mpsc::UnboundedReceiver<Ar
         }
         batch.clear();
         seen.clear();
-        let Some(first) = owners.recv().await else {
-            return;
-        };
-        seen.insert(Arc::clone(&first));
-        batch.push(first);
-        while batch.len() < ANNOUNCE_BATCH {
-            let Ok(owner) = owners.try_recv() else { break };
-            if seen.insert(Arc::clone(&owner)) {
-                batch.push(owner);
+        // Wait for the first commit, then take what else has come.
+        let mut next = wake.recv().await;
+        loop {
+            match next {
+                Ok(Signal::Committed(owner)) => {
+                    if seen.insert(Arc::clone(&owner)) {
+                        batch.push(owner);
+                    }
+                }
+                Ok(Signal::Heard(_) | Signal::All) => {}
+                // Fell behind: some owners were missed, so every instance
+                // reads everything again.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    if seen.insert(Arc::clone(&everyone)) {
+                        batch.push(Arc::clone(&everyone));
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
             }
+            if batch.len() >= ANNOUNCE_BATCH {
+                break;
+            }
+            next = match wake.try_recv() {
+                Ok(signal) => Ok(signal),
+                Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                    Err(broadcast::error::RecvError::Lagged(n))
+                }
+                Err(_) => break,
+            };
         }
     }
 }
@@ -124,6 +152,7 @@ async fn announce(db: DatabaseConnection, mut owners: mpsc::UnboundedReceiver<Ar
 /// Fires due reminders every `every` until shutdown.
 async fn fire_reminders(
     db: DatabaseConnection,
+    wakeups: Wakeups,
     every: Duration,
     batch: u32,
     mut shutdown: watch::Receiver<bool>,
@@ -137,7 +166,7 @@ async fn fire_reminders(
         }
         // A full batch means more may be due: go on at once.
         loop {
-            match reminders::fire_due(&db, chrono::Utc::now(), batch).await {
+            match reminders::fire_due(&db, &wakeups, chrono::Utc::now(), batch).await {
                 Ok(fired) if fired >= usize::try_from(batch).unwrap_or(usize::MAX) => continue,
                 Ok(fired) => {
                     if fired > 0 {

@@ -7,10 +7,8 @@
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
-use loco_rs::{
-    app::AppContext, config::Config, controller::middleware::Config as Middlewares, Error, Result,
-};
-use serde::{Deserialize, Serialize};
+use loco_rs::{app::AppContext, config::Config, Error, Result};
+use serde::Deserialize;
 
 /// The secret `config/development.yaml` and `config/test.yaml` fall back to
 /// when `BETTER_AUTH_SECRET` is not set, so a first `cargo loco start` works.
@@ -31,14 +29,6 @@ pub struct Settings {
     pub reminders: ReminderSettings,
     pub web_client: WebClientSettings,
     pub mcp: McpSettings,
-}
-
-/// What [`Settings::compact_config`] keeps, as JSON text, in the
-/// configuration's `settings:` slot.
-#[derive(Serialize, Deserialize)]
-struct Compacted {
-    settings: serde_json::Value,
-    middlewares: Middlewares,
 }
 
 /// The web client of `assets/static`: a page, served by the service itself
@@ -231,12 +221,6 @@ impl Settings {
     /// When the block does not match [`Settings`].
     pub fn from_config(config: &Config) -> Result<Self> {
         let parsed = match &config.settings {
-            // The block as `compact_config` leaves it.
-            Some(serde_json::Value::String(text)) => serde_json::from_str::<Compacted>(text)
-                .and_then(|compacted| match compacted.settings {
-                    serde_json::Value::Null => Ok(Self::default()),
-                    block => Self::deserialize(block),
-                }),
             Some(value) => Self::deserialize(value),
             None => Ok(Self::default()),
         };
@@ -252,58 +236,6 @@ impl Settings {
             .trim_end_matches('/')
             .to_string();
         Ok(settings)
-    }
-
-    /// Moves the `settings:` block and Loco's middleware block
-    /// (`server.middlewares`) out of the configuration's trees into one
-    /// JSON string in the `settings:` slot, which [`Settings::from_config`]
-    /// and [`Settings::middlewares_of`] read the same. Every route holds a
-    /// copy of the context, and axum clones it per request: the settings
-    /// tree was about a hundred allocations (11 % of a list request's
-    /// instructions), and the middleware block's CORS lists most of what
-    /// was left of the copy. Loco reads the middleware block only to build
-    /// the layers, through `Hooks::middlewares` (see `App`).
-    ///
-    /// Nothing changes when the configuration is compacted already (Loco
-    /// builds the context twice at start, the second from the first's
-    /// configuration), or when the middleware block would not read back
-    /// exactly as it is.
-    pub fn compact_config(config: &mut Config) {
-        if matches!(config.settings, Some(serde_json::Value::String(_))) {
-            return;
-        }
-        let compacted = Compacted {
-            settings: config.settings.take().unwrap_or(serde_json::Value::Null),
-            middlewares: std::mem::take(&mut config.server.middlewares),
-        };
-        let text = serde_json::to_string(&compacted).ok().filter(|text| {
-            serde_json::from_str::<Compacted>(text)
-                .ok()
-                .and_then(|read| serde_json::to_string(&read).ok())
-                .as_deref()
-                == Some(text.as_str())
-        });
-        match text {
-            Some(text) => config.settings = Some(serde_json::Value::String(text)),
-            None => {
-                config.settings = Some(compacted.settings).filter(|v| !v.is_null());
-                config.server.middlewares = compacted.middlewares;
-            }
-        }
-    }
-
-    /// Loco's middleware block of a configuration, compacted or not.
-    ///
-    /// # Errors
-    /// When the compacted string does not read (it always does: it is
-    /// checked when written).
-    pub fn middlewares_of(config: &Config) -> Result<Middlewares> {
-        match &config.settings {
-            Some(serde_json::Value::String(text)) => serde_json::from_str::<Compacted>(text)
-                .map(|compacted| compacted.middlewares)
-                .map_err(|e| Error::Message(format!("the compacted configuration: {e}"))),
-            _ => Ok(config.server.middlewares.clone()),
-        }
     }
 
     /// The settings parsed at start-up.
@@ -576,31 +508,14 @@ mod tests {
 
     use super::*;
 
-    /// Start-up keeps the settings and Loco's middleware block as JSON
-    /// text (Loco builds the context twice, the second from the first's
-    /// configuration): both must read as the trees did, and compacting
-    /// again must leave them as they are.
+    /// Both environments' configurations read into settings, and leave
+    /// Loco's own blocks as Loco reads them.
     #[test]
-    fn a_compacted_configuration_reads_as_the_trees_did() {
+    fn each_configuration_reads_into_settings() {
         for environment in [Environment::Test, Environment::Production] {
-            let mut config = environment.load().expect("the configuration");
-            let tree = format!("{:?}", Settings::from_config(&config).expect("the tree"));
-            let middlewares = serde_json::to_value(&config.server.middlewares).expect("a value");
+            let config = environment.load().expect("the configuration");
+            Settings::from_config(&config).expect("the settings");
             assert!(config.server.middlewares.cors.is_some(), "{environment}");
-            Settings::compact_config(&mut config);
-            assert!(
-                matches!(config.settings, Some(serde_json::Value::String(_))),
-                "{environment}"
-            );
-            assert!(config.server.middlewares.cors.is_none(), "{environment}");
-            let text = format!("{:?}", Settings::from_config(&config).expect("the text"));
-            assert_eq!(text, tree);
-            let read = Settings::middlewares_of(&config).expect("the middlewares");
-            assert_eq!(serde_json::to_value(&read).expect("a value"), middlewares);
-            let once = config.clone();
-            Settings::compact_config(&mut config);
-            assert_eq!(config.settings, once.settings);
-            assert!(config.server.middlewares.cors.is_none());
         }
     }
 }

@@ -6,6 +6,7 @@ mod m20261128_000002_task_versions_search_idempotency;
 mod m20261201_000003_tags_recurrence_reminders;
 mod m20261202_000004_events_reminders;
 mod m20261203_000005_events_shown;
+mod m20261204_000006_events_one_format;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_tags_recurrence_reminders::Migration),
             Box::new(m20261202_000004_events_reminders::Migration),
             Box::new(m20261203_000005_events_shown::Migration),
+            Box::new(m20261204_000006_events_one_format::Migration),
             // inject-above (do not remove this comment)
         ]
     }

@@ -15,8 +15,8 @@ use crate::{
     errors::{FieldError, Problem},
     models::{
         events::EventKind,
+        priority::Priority,
         task_list::{Direction, SortKey, Status},
-        tasks::Priority,
     },
     views::{events::EventResponse, tags::TagResponse, tasks::TaskResponse},
 };

@@ -2,7 +2,7 @@
 //! `Accept: text/event-stream`, a live stream of Server-Sent Events.
 //!
 //! The stream starts after `Last-Event-ID` (or `after`), else from now,
-//! reads the outbox, then waits for a wake-up (`models::events`): a commit
+//! reads the outbox, then waits for a wake-up (`models::feed`): a commit
 //! of this process, or, on PostgreSQL, any instance's `NOTIFY`. Whatever
 //! wakes it, it reads the new rows from the outbox, so it never skips an
 //! event. It ends when the token expires (the client reconnects with a
@@ -26,7 +26,10 @@ use super::task_docs::{FeedQueryDocs, LastEventId, UserPath};
 use crate::{
     errors::{ApiError, CommonErrors, FeedGone, InvalidQuery},
     extractors::auth::AuthUser,
-    models::events::{self, Event, FeedPage},
+    models::{
+        events::{self, Event, FeedPage},
+        feed::{Signal, Wakeups},
+    },
     settings::Settings,
     streams::{Shutdown, StreamSlot, StreamSlots},
     views::{
@@ -127,9 +130,13 @@ async fn stream(auth: AuthUser, ctx: &AppContext, after: Option<i64>) -> ApiResu
         .shared_store
         .get::<Shutdown>()
         .ok_or_else(|| ApiError::Internal("shutdown signal not set up".to_string()))?;
+    let wakeups = ctx
+        .shared_store
+        .get::<Wakeups>()
+        .ok_or_else(|| ApiError::Internal("the feed's wake-ups were not set up".to_string()))?;
     // Subscribed before the first read: whatever commits after that read
     // wakes the stream, so it never waits past an event.
-    let wake = events::subscribe();
+    let wake = wakeups.subscribe();
     let (start, head, first, more) = match after {
         // From now on: the head is all there is to read.
         None => {
@@ -182,7 +189,7 @@ struct Follower {
     /// The last read found everything up to then: nothing to read before
     /// the next wake-up.
     caught_up: bool,
-    wake: broadcast::Receiver<events::Signal>,
+    wake: broadcast::Receiver<Signal>,
     shutdown: watch::Receiver<bool>,
     ends_at: tokio::time::Instant,
     _slot: StreamSlot,
@@ -230,7 +237,7 @@ impl Follower {
         loop {
             tokio::select! {
                 signal = self.wake.recv() => match signal {
-                    Ok(Some(user)) if *user != *self.owner_id => {}
+                    Ok(signal) if !signal.concerns(&self.owner_id) => {}
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => return true,
                     Err(broadcast::error::RecvError::Closed) => return false,
                 },

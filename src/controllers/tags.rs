@@ -15,7 +15,11 @@ use loco_rs::prelude::*;
 use super::task_docs::{RenameTag, TagPath, UserPath};
 use crate::{
     errors::{ApiError, BodyErrors, CommonErrors, TagNotFound},
-    extractors::{auth::AuthUser, db::Db, json_body::JsonBody},
+    extractors::{
+        auth::AuthUser,
+        db::{Db, Wake},
+        json_body::JsonBody,
+    },
     models::{errors::DomainError, tags, task_input::tag_rename_from_json},
     views::tags::{self as view, TagResponse},
 };
@@ -69,13 +73,15 @@ pub async fn list(auth: AuthUser, Db(db): Db) -> ApiResult {
 pub async fn rename(
     auth: AuthUser,
     Db(db): Db,
+    Wake(wakeups): Wake,
     params: RawPathParams,
     JsonBody(body): JsonBody,
 ) -> ApiResult {
     let new_name = tag_rename_from_json(body.as_ref())?;
-    let renamed = tags::rename_for_user(&db, &auth.owner_id, tag_name(&params), &new_name)
-        .await
-        .map_err(tag_error)?;
+    let renamed =
+        tags::rename_for_user(&db, &wakeups, &auth.owner_id, tag_name(&params), &new_name)
+            .await
+            .map_err(tag_error)?;
     Ok(Json(TagResponse::from(renamed)).into_response())
 }
 
@@ -90,8 +96,13 @@ pub async fn rename(
     security(("bearer" = [])),
 )]
 #[debug_handler(state = AppContext)]
-pub async fn remove(auth: AuthUser, Db(db): Db, params: RawPathParams) -> ApiResult {
-    tags::delete_for_user(&db, &auth.owner_id, tag_name(&params))
+pub async fn remove(
+    auth: AuthUser,
+    Db(db): Db,
+    Wake(wakeups): Wake,
+    params: RawPathParams,
+) -> ApiResult {
+    tags::delete_for_user(&db, &wakeups, &auth.owner_id, tag_name(&params))
         .await
         .map_err(tag_error)?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -11,8 +11,8 @@
 use utoipa::{IntoParams, ToSchema};
 
 use crate::models::{
+    priority::Priority,
     task_list::{Direction, SortKey, Status},
-    tasks::Priority,
 };
 
 /// `/api/{user_id}/...`

@@ -23,8 +23,14 @@ use crate::{
     errors::{
         ApiError, BodyErrors, CommonErrors, InvalidQuery, KeptChanging, TaskChanged, TaskNotFound,
     },
-    extractors::{auth::AuthUser, db::Db, json_body::JsonBody, preconditions::Preconditions},
+    extractors::{
+        auth::AuthUser,
+        db::{Db, Wake},
+        json_body::JsonBody,
+        preconditions::Preconditions,
+    },
     models::{
+        feed::Wakeups,
         idempotency_keys::{self, IdempotentCreate, StoredResponse},
         task_input::{completion_from_json, NewTask, TaskChanges},
         task_list::TaskFilter,
@@ -180,6 +186,7 @@ fn replay(stored: StoredResponse) -> Response {
 pub async fn create(
     auth: AuthUser,
     Db(db): Db,
+    Wake(wakeups): Wake,
     uri: Uri,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
@@ -187,7 +194,7 @@ pub async fn create(
     let key = idempotency_key(&headers)?;
     let new_task = NewTask::from_json(body.as_ref())?;
     let Some(key) = key else {
-        let task = tasks::Model::create_for_user(&db, &auth.owner_id, new_task).await?;
+        let task = tasks::Model::create_for_user(&db, &wakeups, &auth.owner_id, new_task).await?;
         return Ok(created(&uri, task));
     };
     let hash = idempotency_keys::request_hash(body.as_ref());
@@ -196,8 +203,16 @@ pub async fn create(
         body: serde_json::to_string(&TaskResponse::from(task.clone())).unwrap_or_default(),
         location: Some(location(&uri, task)),
     };
-    match idempotency_keys::create_task_once(&db, &auth.owner_id, &key, &hash, new_task, answer)
-        .await?
+    match idempotency_keys::create_task_once(
+        &db,
+        &wakeups,
+        &auth.owner_id,
+        &key,
+        &hash,
+        new_task,
+        answer,
+    )
+    .await?
     {
         IdempotentCreate::Created(task) => Ok(created(&uri, *task)),
         IdempotentCreate::Replay(stored) => Ok(replay(stored)),
@@ -248,6 +263,7 @@ pub async fn show(
 async fn update(
     auth: AuthUser,
     db: DatabaseConnection,
+    wakeups: Wakeups,
     params: RawPathParams,
     preconditions: Preconditions,
     body: Option<serde_json::Value>,
@@ -256,6 +272,7 @@ async fn update(
     let id = task_id(&params)?;
     let task = tasks::Model::update_for_user(
         &db,
+        &wakeups,
         &auth.owner_id,
         id,
         changes,
@@ -281,11 +298,12 @@ async fn update(
 pub async fn put(
     auth: AuthUser,
     Db(db): Db,
+    Wake(wakeups): Wake,
     params: RawPathParams,
     preconditions: Preconditions,
     JsonBody(body): JsonBody,
 ) -> ApiResult {
-    update(auth, db, params, preconditions, body).await
+    update(auth, db, wakeups, params, preconditions, body).await
 }
 
 #[utoipa::path(
@@ -304,11 +322,12 @@ pub async fn put(
 pub async fn patch(
     auth: AuthUser,
     Db(db): Db,
+    Wake(wakeups): Wake,
     params: RawPathParams,
     preconditions: Preconditions,
     JsonBody(body): JsonBody,
 ) -> ApiResult {
-    update(auth, db, params, preconditions, body).await
+    update(auth, db, wakeups, params, preconditions, body).await
 }
 
 #[utoipa::path(
@@ -327,6 +346,7 @@ pub async fn patch(
 pub async fn complete(
     auth: AuthUser,
     Db(db): Db,
+    Wake(wakeups): Wake,
     params: RawPathParams,
     preconditions: Preconditions,
     JsonBody(body): JsonBody,
@@ -335,6 +355,7 @@ pub async fn complete(
     let id = task_id(&params)?;
     let task = tasks::Model::set_completion_for_user(
         &db,
+        &wakeups,
         &auth.owner_id,
         id,
         completed,
@@ -358,11 +379,19 @@ pub async fn complete(
 pub async fn remove(
     auth: AuthUser,
     Db(db): Db,
+    Wake(wakeups): Wake,
     params: RawPathParams,
     preconditions: Preconditions,
 ) -> ApiResult {
     let id = task_id(&params)?;
-    tasks::Model::delete_for_user(&db, &auth.owner_id, id, preconditions.write_condition()).await?;
+    tasks::Model::delete_for_user(
+        &db,
+        &wakeups,
+        &auth.owner_id,
+        id,
+        preconditions.write_condition(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

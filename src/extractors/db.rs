@@ -1,5 +1,5 @@
 //! `Db`: the database pool, taken from the app context without cloning
-//! the whole context.
+//! the whole context; `Wake`: the feed's wake-ups, for the writes.
 //!
 //! `State<AppContext>` clones the entire context for every request,
 //! configuration maps included; a profile of the list under load showed that
@@ -12,6 +12,8 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use loco_rs::app::AppContext;
 use sea_orm::DatabaseConnection;
 
+use crate::{errors::ApiError, models::feed::Wakeups};
+
 pub struct Db(pub DatabaseConnection);
 
 impl FromRequestParts<AppContext> for Db {
@@ -19,5 +21,20 @@ impl FromRequestParts<AppContext> for Db {
 
     async fn from_request_parts(_parts: &mut Parts, ctx: &AppContext) -> Result<Self, Infallible> {
         Ok(Self(ctx.db.clone()))
+    }
+}
+
+/// The feed's wake-ups (`models::feed`), which every write takes: made at
+/// start-up and kept in Loco's shared store.
+pub struct Wake(pub Wakeups);
+
+impl FromRequestParts<AppContext> for Wake {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(_parts: &mut Parts, ctx: &AppContext) -> Result<Self, ApiError> {
+        ctx.shared_store
+            .get::<Wakeups>()
+            .map(Self)
+            .ok_or_else(|| ApiError::Internal("the feed's wake-ups were not set up".into()))
     }
 }

@@ -26,6 +26,7 @@ use super::schemas::{self, Document, LIST_ARGUMENTS};
 use crate::{
     errors::ApiError,
     models::{
+        feed::Wakeups,
         tags,
         task_input::{completion_from_json, NewTask, TaskChanges},
         task_list::TaskFilter,
@@ -199,10 +200,16 @@ impl TodoTools {
 
     async fn run(&self, name: &str, owner: &str, arguments: Map<String, Value>) -> Outcome {
         let db = &self.ctx.db;
+        let wakeups = self
+            .ctx
+            .shared_store
+            .get::<Wakeups>()
+            .ok_or_else(|| ApiError::Internal("the feed's wake-ups were not set up".into()))?;
+        let wakeups = &wakeups;
         match name {
             "add_task" => {
                 let new_task = NewTask::from_json(Some(&Value::Object(arguments)))?;
-                let task = tasks::Model::create_for_user(db, owner, new_task).await?;
+                let task = tasks::Model::create_for_user(db, wakeups, owner, new_task).await?;
                 Ok(task_result("Created", task))
             }
             "list_tasks" => {
@@ -215,15 +222,22 @@ impl TodoTools {
             "update_task" => {
                 let (id, rest) = task_id(arguments)?;
                 let changes = TaskChanges::from_json(Some(&Value::Object(rest)))?;
-                let task = tasks::Model::update_for_user(db, owner, id, changes, None).await?;
+                let task =
+                    tasks::Model::update_for_user(db, wakeups, owner, id, changes, None).await?;
                 Ok(task_result("Updated", task))
             }
             "complete_task" => {
                 let (id, rest) = task_id(arguments)?;
                 let completed = completion_from_json(Some(&Value::Object(rest)))?.unwrap_or(true);
-                let task =
-                    tasks::Model::set_completion_for_user(db, owner, id, Some(completed), None)
-                        .await?;
+                let task = tasks::Model::set_completion_for_user(
+                    db,
+                    wakeups,
+                    owner,
+                    id,
+                    Some(completed),
+                    None,
+                )
+                .await?;
                 Ok(task_result(
                     if completed { "Completed" } else { "Reopened" },
                     task,
@@ -231,7 +245,7 @@ impl TodoTools {
             }
             "delete_task" => {
                 let (id, _) = task_id(arguments)?;
-                tasks::Model::delete_for_user(db, owner, id, None).await?;
+                tasks::Model::delete_for_user(db, wakeups, owner, id, None).await?;
                 Ok((
                     format!("Deleted task {id}."),
                     json!({"task_id": id, "deleted": true}),

@@ -6,8 +6,6 @@
 //! the same error into a tool result. The wording of [`FieldError`] messages is part
 //! of the API: both transports show it as it is.
 
-use std::collections::BTreeMap;
-
 use sea_orm::DbErr;
 use serde::Serialize;
 
@@ -77,58 +75,10 @@ impl std::error::Error for DomainError {}
 
 impl From<DbErr> for DomainError {
     fn from(err: DbErr) -> Self {
-        match &err {
-            // A model's `before_save` validation travels through SeaORM as
-            // `DbErr::Custom` holding Loco's JSON encoding of the field
-            // errors: read it back, so it is a rule broken, not a failure.
-            DbErr::Custom(message) => {
-                validation_from_db_message(message).map_or(Self::Database(err), Self::Invalid)
-            }
+        match err {
             // The row went away between reading and writing it.
             DbErr::RecordNotFound(_) | DbErr::RecordNotUpdated => Self::NotFound,
-            _ => Self::Database(err),
+            err => Self::Database(err),
         }
-    }
-}
-
-fn validation_from_db_message(message: &str) -> Option<Vec<FieldError>> {
-    #[derive(serde::Deserialize)]
-    struct Message {
-        code: String,
-        message: Option<String>,
-    }
-    let fields: BTreeMap<String, Vec<Message>> = serde_json::from_str(message).ok()?;
-    let errors: Vec<FieldError> = fields
-        .into_iter()
-        .flat_map(|(field, messages)| {
-            messages
-                .into_iter()
-                .map(move |m| FieldError::new(field.clone(), m.message.unwrap_or(m.code)))
-        })
-        .collect();
-    (!errors.is_empty()).then_some(errors)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn before_save_validation_reads_back_as_invalid() {
-        let encoded = r#"{"title":[{"code":"title","message":"must be trimmed"}]}"#;
-        match DomainError::from(DbErr::Custom(encoded.to_string())) {
-            DomainError::Invalid(errors) => {
-                assert_eq!(errors, vec![FieldError::new("title", "must be trimmed")]);
-            }
-            other => panic!("expected Invalid, got {other:?}"),
-        }
-        assert!(matches!(
-            DomainError::from(DbErr::Custom("not json".into())),
-            DomainError::Database(_)
-        ));
-        assert!(matches!(
-            DomainError::from(DbErr::RecordNotUpdated),
-            DomainError::NotFound
-        ));
     }
 }

@@ -8,34 +8,34 @@
 //! so one user's writers queue there and get ids in commit order (a reader
 //! that has seen N can never later find N-1), while other users never wait.
 //!
-//! After a commit, writers call [`committed`]: streams in this process wake
-//! and read the new rows from the outbox. On PostgreSQL the serving process
-//! also runs an announcer ([`announcements`], [`announce`]) that sends
-//! `NOTIFY task_events, '<user>'` for those commits, batched, after them,
-//! which the listener of every instance turns into the same wake-up
-//! ([`heard`]). Not inside the write's transaction: PostgreSQL serialises
-//! the commits of notifying transactions (WAL flush included), which
-//! halved the database's own write ceiling (pgbench: 3,778 against 1,793
-//! transactions per second). A lost or merged notification loses nothing,
-//! since streams read the outbox, not the notification: a stream that
-//! missed one reads the event on its user's next wake-up, and an instance
-//! that starts tells every other to read the outbox again (an empty
-//! payload), which covers what a crashed one had not yet announced.
+//! Writes append through their unit of work (`super::feed`), which wakes
+//! this process's streams after the commit. On PostgreSQL the serving
+//! process also announces those commits to every instance with
+//! [`announce`] (`NOTIFY task_events, '<user>'`, batched, after them), which
+//! the listener of every instance turns into the same wake-up. Not inside
+//! the write's transaction: PostgreSQL serialises the commits of notifying
+//! transactions (WAL flush included), which halved the database's own write
+//! ceiling (`docs/benchmark.md`). A lost or merged notification loses
+//! nothing, since streams read the outbox, not the notification: a stream
+//! that missed one reads the event on its user's next wake-up, and an
+//! instance that starts tells every other to read the outbox again (an
+//! empty payload), which covers what a crashed one had not yet announced.
+//!
+//! An event keeps the task after the change as the model's own JSON
+//! (`task_events.task`); the views render it when the feed is read.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
+use super::{
+    _entities::{event_heads, task_events, tasks},
+    clock,
+    errors::DomainResult,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     entity::prelude::*,
     sea_query::{Expr, OnConflict, Query, QueryStatementBuilder},
     ActiveValue, DbBackend, ExprTrait, QueryOrder, QuerySelect, Statement,
-};
-use tokio::sync::{broadcast, mpsc};
-
-use super::{
-    _entities::{event_heads, task_events},
-    errors::DomainResult,
-    tasks,
 };
 
 /// The `NOTIFY` channel of the outbox, on PostgreSQL.
@@ -77,54 +77,29 @@ pub struct Event {
     pub kind: String,
     pub task_id: i64,
     /// The task after the change; `None` for a deletion.
-    pub task: Option<Snapshot>,
+    pub task: Option<Box<tasks::Model>>,
     pub at: DateTimeWithTimeZone,
 }
 
-/// What an event keeps of the task after the change.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Snapshot {
-    /// The task as the API showed it, as JSON text, written by the writer
-    /// installed with [`show_tasks_with`] (column `shown`): a feed page
-    /// sends it as it is.
-    Shown(String),
-    /// The task as the model's own JSON (column `task`): events written
-    /// before the app installed a writer, or by a process without one.
-    Stored(Box<tasks::Model>),
-}
-
-/// Writes a task as the API shows it; see [`show_tasks_with`].
-pub type ShowTask = fn(&tasks::Model) -> String;
-
-static SHOW_TASK: OnceLock<ShowTask> = OnceLock::new();
-
-/// Installs how events keep their task from now on: as the API shows it,
-/// so that reading the feed is sending text, not parsing and writing the
-/// task again. The app installs the view's writer when it starts (the
-/// first one installed stays). Without one, events keep the model's JSON,
-/// which the feed reads as well.
-pub fn show_tasks_with(show: ShowTask) {
-    let _ = SHOW_TASK.set(show);
-}
-
 /// Appends an event for the owner's task, in the caller's transaction;
-/// returns its id.
+/// returns its id. Writes call it through their unit of work
+/// (`super::feed::UnitOfWork::record`), which wakes the owner's streams
+/// after the commit.
 ///
 /// # Errors
 /// On a database failure.
-pub async fn append<C: ConnectionTrait>(
+pub(super) async fn append<C: ConnectionTrait>(
     db: &C,
     owner_id: &str,
     kind: EventKind,
     task_id: i64,
     task: Option<&tasks::Model>,
 ) -> DomainResult<i64> {
-    let (stored, shown) = match (task, SHOW_TASK.get()) {
-        (Some(task), Some(show)) => (None, Some(show(task))),
-        (Some(task), None) => (serde_json::to_string(task).ok(), None),
-        (None, _) => (None, None),
-    };
-    let at = tasks::now();
+    let stored = task
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| DbErr::Custom(format!("an event's task: {e}")))?;
+    let at = clock::now();
     if db.get_database_backend() == DbBackend::Postgres {
         // The head and the event in one round trip.
         let row = db
@@ -136,7 +111,6 @@ pub async fn append<C: ConnectionTrait>(
                     kind.as_str().into(),
                     task_id.into(),
                     stored.into(),
-                    shown.into(),
                     at.into(),
                 ],
             ))
@@ -164,7 +138,6 @@ pub async fn append<C: ConnectionTrait>(
         kind: ActiveValue::Set(kind.as_str().to_string()),
         task_id: ActiveValue::Set(task_id),
         task: ActiveValue::Set(stored),
-        shown: ActiveValue::Set(shown),
         at: ActiveValue::Set(at),
     }
     .insert(db)
@@ -181,8 +154,8 @@ const APPEND_POSTGRES: &str = r#"WITH head AS (
     ON CONFLICT ("user_id") DO UPDATE SET "last_id" = "event_heads"."last_id" + 1
     RETURNING "last_id"
 ), event AS (
-    INSERT INTO "task_events" ("user_id", "id", "kind", "task_id", "task", "shown", "at")
-    SELECT $1, "last_id", $2, $3, $4, $5, $6 FROM head
+    INSERT INTO "task_events" ("user_id", "id", "kind", "task_id", "task", "at")
+    SELECT $1, "last_id", $2, $3, $4, $5 FROM head
     RETURNING "id"
 )
 SELECT "id" FROM event"#;
@@ -222,7 +195,6 @@ struct EventRow {
     kind: String,
     task_id: i64,
     task: Option<String>,
-    shown: Option<String>,
     at: DateTimeWithTimeZone,
     head: Option<i64>,
 }
@@ -234,9 +206,8 @@ impl sea_orm::FromQueryResult for EventRow {
             kind: row.try_get_unchecked(1)?,
             task_id: row.try_get_unchecked(2)?,
             task: row.try_get_unchecked(3)?,
-            shown: row.try_get_unchecked(4)?,
-            at: row.try_get_unchecked(5)?,
-            head: row.try_get_unchecked(6)?,
+            at: row.try_get_unchecked(4)?,
+            head: row.try_get_unchecked(5)?,
         });
         match read {
             Ok(Some(row)) => Ok(row),
@@ -246,21 +217,23 @@ impl sea_orm::FromQueryResult for EventRow {
     }
 }
 
-impl From<EventRow> for Event {
-    fn from(row: EventRow) -> Self {
-        Self {
+impl TryFrom<EventRow> for Event {
+    type Error = DbErr;
+
+    fn try_from(row: EventRow) -> Result<Self, DbErr> {
+        let task = match row.task {
+            Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
+                DbErr::Type(format!("the task of event {} of a feed: {e}", row.id))
+            })?),
+            None => None,
+        };
+        Ok(Self {
             id: row.id,
             kind: row.kind,
             task_id: row.task_id,
-            task: match row.shown {
-                Some(json) => Some(Snapshot::Shown(json)),
-                None => row
-                    .task
-                    .and_then(|json| serde_json::from_str(&json).ok())
-                    .map(|task| Snapshot::Stored(Box::new(task))),
-            },
+            task,
             at: row.at,
-        }
+        })
     }
 }
 
@@ -286,7 +259,6 @@ async fn page_with_head<C: ConnectionTrait>(
             Column::Kind,
             Column::TaskId,
             Column::Task,
-            Column::Shown,
             Column::At,
         ])
         .expr_as(
@@ -336,7 +308,10 @@ pub async fn after<C: ConnectionTrait>(
     let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok(FeedPage::Events {
-        events: rows.into_iter().map(Event::from).collect(),
+        events: rows
+            .into_iter()
+            .map(Event::try_from)
+            .collect::<Result<_, _>>()?,
         more,
         head,
     })
@@ -370,53 +345,6 @@ pub async fn oldest_kept<C: ConnectionTrait>(db: &C, owner_id: &str) -> DomainRe
         .flatten())
 }
 
-/// A wake-up for the streams of this process: one user's events were
-/// committed (`Some`), or anything may have been missed (`None`: every
-/// stream reads the outbox again, as after the listener reconnected).
-pub type Signal = Option<Arc<str>>;
-
-fn hub() -> &'static broadcast::Sender<Signal> {
-    static HUB: OnceLock<broadcast::Sender<Signal>> = OnceLock::new();
-    HUB.get_or_init(|| broadcast::channel(4096).0)
-}
-
-/// Wake-ups, from now on.
-#[must_use]
-pub fn subscribe() -> broadcast::Receiver<Signal> {
-    hub().subscribe()
-}
-
-/// Where [`committed`] queues owners for the announcer, once one runs.
-static ANNOUNCER: OnceLock<mpsc::UnboundedSender<Arc<str>>> = OnceLock::new();
-
-/// Tells this process's streams that the owner's events were committed,
-/// and queues the owner for the announcer (other instances), if one runs.
-pub fn committed(owner_id: &str) {
-    let owner: Arc<str> = Arc::from(owner_id);
-    if let Some(announcer) = ANNOUNCER.get() {
-        let _ = announcer.send(Arc::clone(&owner));
-    }
-    let _ = hub().send(Some(owner));
-}
-
-/// Tells this process's streams of a commit heard from the listener (an
-/// empty owner: read everything again); nothing is announced.
-pub fn heard(owner_id: &str) {
-    if owner_id.is_empty() {
-        catch_up_all();
-    } else {
-        let _ = hub().send(Some(Arc::from(owner_id)));
-    }
-}
-
-/// The owners of this process's commits from now on, for its announcer;
-/// `None` when the process has one already.
-#[must_use]
-pub fn announcements() -> Option<mpsc::UnboundedReceiver<Arc<str>>> {
-    let (sender, receiver) = mpsc::unbounded_channel();
-    ANNOUNCER.set(sender).ok().map(|()| receiver)
-}
-
 /// Sends `NOTIFY task_events, '<owner>'` for each owner, in one statement
 /// (autocommit, no write: no WAL flush to wait for). An empty owner asks
 /// every listener to read everything again. Nothing on SQLite.
@@ -436,11 +364,6 @@ pub async fn announce<C: ConnectionTrait>(db: &C, owners: &[Arc<str>]) -> Domain
     ))
     .await?;
     Ok(())
-}
-
-/// Tells every stream of this process to read the outbox again.
-pub fn catch_up_all() {
-    let _ = hub().send(None);
 }
 
 /// A parsed feed request: after which event, how many.
@@ -493,35 +416,4 @@ pub fn parse_event_id(text: &str) -> Option<i64> {
     (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
         .then(|| text.parse::<i64>().ok())
         .flatten()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// What the listener hears wakes this process's streams but is never
-    /// announced again (else every instance would echo every commit); an
-    /// empty payload wakes every stream; a commit here is announced.
-    #[tokio::test]
-    async fn heard_commits_wake_streams_and_only_own_commits_are_announced() {
-        let mut announced = announcements().expect("the first announcer of this process");
-        assert!(announcements().is_none(), "one announcer per process");
-        let mut wake = subscribe();
-
-        heard("someone-heard");
-        heard("");
-        assert_eq!(
-            wake.recv().await.ok(),
-            Some(Some(Arc::from("someone-heard")))
-        );
-        assert_eq!(wake.recv().await.ok(), Some(None), "read everything again");
-        assert!(announced.try_recv().is_err(), "nothing heard is announced");
-
-        committed("someone-here");
-        assert_eq!(
-            wake.recv().await.ok(),
-            Some(Some(Arc::from("someone-here")))
-        );
-        assert_eq!(announced.try_recv().ok(), Some(Arc::from("someone-here")));
-    }
 }

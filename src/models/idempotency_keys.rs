@@ -13,11 +13,16 @@
 //! location) from the created task, so the model knows no transport.
 
 use chrono::{TimeDelta, Utc};
-use sea_orm::{entity::prelude::*, ActiveValue, IntoActiveModel, SqlErr, TransactionTrait};
+use sea_orm::{entity::prelude::*, ActiveValue, IntoActiveModel, SqlErr};
 use sha2::{Digest, Sha256};
 
 pub use super::_entities::idempotency_keys::{self, ActiveModel, Column, Entity, Model};
-use super::{errors::DomainResult, events, task_input::NewTask, tasks};
+use super::{
+    errors::DomainResult,
+    feed::{UnitOfWork, Wakeups},
+    task_input::NewTask,
+    tasks,
+};
 
 /// How long a key and its answer are kept.
 pub const KEY_LIFETIME: TimeDelta = TimeDelta::hours(24);
@@ -127,10 +132,10 @@ pub fn request_hash(body: Option<&serde_json::Value>) -> String {
 /// back and creates nothing.
 ///
 /// # Errors
-/// `Invalid` from the task's backstop, or a database failure; either way
-/// the key is left unused.
+/// A database failure; the key is left unused.
 pub async fn create_task_once(
     db: &DatabaseConnection,
+    wakeups: &Wakeups,
     owner_id: &str,
     key: &str,
     request_hash: &str,
@@ -143,14 +148,13 @@ pub async fn create_task_once(
         Claim::InProgress => return Ok(IdempotentCreate::InProgress),
         Claim::Mismatch => return Ok(IdempotentCreate::Mismatch),
     };
-    // The task and the stored answer land together, or neither does.
+    // The task and the stored answer land together, or neither does; the
+    // owner's streams wake after that one commit.
     let outcome: DomainResult<tasks::Model> = async {
-        let txn = db.begin().await?;
-        let created = tasks::Model::create_for_user(&txn, owner_id, task).await?;
-        claim.clone().complete(&txn, &answer(&created)).await?;
-        txn.commit().await?;
-        // The create's own wake-up came before this outer commit.
-        events::committed(owner_id);
+        let mut work = UnitOfWork::begin(db).await?;
+        let created = tasks::Model::create(&mut work, owner_id, task).await?;
+        claim.clone().complete(work.db(), &answer(&created)).await?;
+        work.commit(wakeups).await?;
         Ok(created)
     }
     .await;

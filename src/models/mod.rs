@@ -25,9 +25,12 @@ macro_rules! by_position {
 }
 
 pub mod _entities;
+pub mod clock;
 pub mod errors;
 pub mod events;
+pub mod feed;
 pub mod idempotency_keys;
+pub mod priority;
 pub mod query;
 pub mod recurrence;
 pub mod reminders;

@@ -12,14 +12,13 @@
 //! deleting the task cancels it.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ConnectionTrait, DbBackend, FromQueryResult, Statement, TransactionSession, TransactionTrait,
-};
+use sea_orm::{DbBackend, FromQueryResult, Statement};
 
 use super::{
+    _entities::tasks,
     errors::DomainResult,
-    events::{self, EventKind},
-    tasks,
+    events::EventKind,
+    feed::{Begin, UnitOfWork, Wakeups},
 };
 
 /// Fires the reminders due at `now`, at most `batch` of them; returns how
@@ -27,8 +26,9 @@ use super::{
 ///
 /// # Errors
 /// On a database failure (nothing fired then).
-pub async fn fire_due<C: ConnectionTrait + TransactionTrait>(
+pub async fn fire_due<C: Begin>(
     db: &C,
+    wakeups: &Wakeups,
     now: DateTime<Utc>,
     batch: u32,
 ) -> DomainResult<usize> {
@@ -51,27 +51,18 @@ pub async fn fire_due<C: ConnectionTrait + TransactionTrait>(
              RETURNING *"
         }
     };
-    let txn = db.begin().await?;
+    let mut work = UnitOfWork::begin(db).await?;
     let fired = tasks::Model::find_by_statement(Statement::from_sql_and_values(
         backend,
         sql,
         [now.fixed_offset().into(), i64::from(batch).into()],
     ))
-    .all(&txn)
+    .all(work.db())
     .await?;
     for task in &fired {
-        events::append(
-            &txn,
-            &task.user_id,
-            EventKind::Reminder,
-            task.id,
-            Some(task),
-        )
-        .await?;
+        work.record(&task.user_id, EventKind::Reminder, task.id, Some(task))
+            .await?;
     }
-    txn.commit().await?;
-    for task in &fired {
-        events::committed(&task.user_id);
-    }
+    work.commit(wakeups).await?;
     Ok(fired.len())
 }

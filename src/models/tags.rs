@@ -12,14 +12,17 @@ use std::collections::BTreeSet;
 
 use sea_orm::{
     entity::prelude::*, sea_query::Expr, ActiveValue, ExprTrait, FromQueryResult, QuerySelect,
-    TransactionSession, TransactionTrait,
 };
 
 use super::{
-    _entities::task_tags,
+    _entities::{
+        task_tags,
+        tasks::{self, Column},
+    },
+    clock,
     errors::{DomainError, DomainResult},
-    events::{self, EventKind},
-    tasks::{self, Column},
+    events::EventKind,
+    feed::{Begin, UnitOfWork, Wakeups},
 };
 
 pub const TAG_MAX_CHARS: usize = 40;
@@ -209,12 +212,8 @@ async fn carriers<C: ConnectionTrait>(
 /// Rewrites `tasks.tags` of the given tasks from their rows (read in one
 /// query), moves their `updated_at` and `version` (so their ETags change),
 /// and records each change in the feed.
-async fn refresh_tasks<C: ConnectionTrait>(
-    db: &C,
-    owner_id: &str,
-    ids: &[i64],
-) -> DomainResult<()> {
-    let now = tasks::now();
+async fn refresh_tasks(work: &mut UnitOfWork, owner_id: &str, ids: &[i64]) -> DomainResult<()> {
+    let now = clock::now();
     let rows: Vec<(i64, String)> = task_tags::Entity::find()
         .select_only()
         .column(task_tags::Column::TaskId)
@@ -222,7 +221,7 @@ async fn refresh_tasks<C: ConnectionTrait>(
         .filter(task_tags::Column::UserId.eq(owner_id))
         .filter(task_tags::Column::TaskId.is_in(ids.iter().copied()))
         .into_tuple()
-        .all(db)
+        .all(work.db())
         .await?;
     let mut names_of: std::collections::BTreeMap<i64, Vec<String>> =
         ids.iter().map(|id| (*id, Vec::new())).collect();
@@ -237,10 +236,11 @@ async fn refresh_tasks<C: ConnectionTrait>(
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .filter(Column::UserId.eq(owner_id))
             .filter(Column::Id.eq(id))
-            .exec_with_returning(db)
+            .exec_with_returning(work.db())
             .await?;
         for task in &updated {
-            events::append(db, owner_id, EventKind::Updated, task.id, Some(task)).await?;
+            work.record(owner_id, EventKind::Updated, task.id, Some(task))
+                .await?;
         }
     }
     Ok(())
@@ -253,40 +253,40 @@ async fn refresh_tasks<C: ConnectionTrait>(
 /// # Errors
 /// `NotFound` when no task carries `from`; `Invalid` for a new name that
 /// is not a tag; a database failure.
-pub async fn rename_for_user<C: ConnectionTrait + TransactionTrait>(
+pub async fn rename_for_user<C: Begin>(
     db: &C,
+    wakeups: &Wakeups,
     owner_id: &str,
     from: &str,
     to: &str,
 ) -> DomainResult<TagCount> {
     let from = parse_tag(from).map_err(|_| DomainError::NotFound)?;
     let to = parse_tag(to).map_err(|message| DomainError::invalid("name", message))?;
-    let txn = db.begin().await?;
-    let ids = carriers(&txn, owner_id, &from).await?;
+    let mut work = UnitOfWork::begin(db).await?;
+    let ids = carriers(work.db(), owner_id, &from).await?;
     if ids.is_empty() {
         return Err(DomainError::NotFound);
     }
     if from != to {
-        let already = carriers(&txn, owner_id, &to).await?;
+        let already = carriers(work.db(), owner_id, &to).await?;
         task_tags::Entity::delete_many()
             .filter(task_tags::Column::UserId.eq(owner_id))
             .filter(task_tags::Column::Name.eq(from.as_str()))
             .filter(task_tags::Column::TaskId.is_in(already))
-            .exec(&txn)
+            .exec(work.db())
             .await?;
         task_tags::Entity::update_many()
             .col_expr(task_tags::Column::Name, Expr::value(to.as_str()))
             .filter(task_tags::Column::UserId.eq(owner_id))
             .filter(task_tags::Column::Name.eq(from.as_str()))
-            .exec(&txn)
+            .exec(work.db())
             .await?;
-        refresh_tasks(&txn, owner_id, &ids).await?;
+        refresh_tasks(&mut work, owner_id, &ids).await?;
     }
-    let renamed = count_one(&txn, owner_id, &to)
+    let renamed = count_one(work.db(), owner_id, &to)
         .await?
         .ok_or(DomainError::NotFound)?;
-    txn.commit().await?;
-    events::committed(owner_id);
+    work.commit(wakeups).await?;
     Ok(renamed)
 }
 
@@ -295,25 +295,25 @@ pub async fn rename_for_user<C: ConnectionTrait + TransactionTrait>(
 ///
 /// # Errors
 /// `NotFound` when no task carries it; a database failure.
-pub async fn delete_for_user<C: ConnectionTrait + TransactionTrait>(
+pub async fn delete_for_user<C: Begin>(
     db: &C,
+    wakeups: &Wakeups,
     owner_id: &str,
     name: &str,
 ) -> DomainResult<()> {
     let name = parse_tag(name).map_err(|_| DomainError::NotFound)?;
-    let txn = db.begin().await?;
-    let ids = carriers(&txn, owner_id, &name).await?;
+    let mut work = UnitOfWork::begin(db).await?;
+    let ids = carriers(work.db(), owner_id, &name).await?;
     if ids.is_empty() {
         return Err(DomainError::NotFound);
     }
     task_tags::Entity::delete_many()
         .filter(task_tags::Column::UserId.eq(owner_id))
         .filter(task_tags::Column::Name.eq(name.as_str()))
-        .exec(&txn)
+        .exec(work.db())
         .await?;
-    refresh_tasks(&txn, owner_id, &ids).await?;
-    txn.commit().await?;
-    events::committed(owner_id);
+    refresh_tasks(&mut work, owner_id, &ids).await?;
+    work.commit(wakeups).await?;
     Ok(())
 }
 

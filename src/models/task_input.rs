@@ -13,9 +13,9 @@ use serde_json::{Map, Value};
 
 use super::{
     errors::{DomainError, FieldError},
+    priority::Priority,
     recurrence::Recurrence,
     tags::parse_tags,
-    tasks::Priority,
 };
 
 pub const TITLE_MAX_CHARS: usize = 200;
@@ -93,33 +93,36 @@ pub fn parse_remind_at(raw: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| "must be an RFC 3339 date-time (2026-12-01T08:30:00Z)".to_string())
 }
 
-/// A new task, every field checked.
+/// A new task, every field checked: built only by [`NewTask::from_json`],
+/// so the model never receives one that breaks a rule (its fields are the
+/// crate's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTask {
-    pub title: String,
-    pub description: Option<String>,
-    pub completed: bool,
-    pub priority: Priority,
-    pub due_date: Option<DateTime<Utc>>,
+    pub(crate) title: String,
+    pub(crate) description: Option<String>,
+    pub(crate) completed: bool,
+    pub(crate) priority: Priority,
+    pub(crate) due_date: Option<DateTime<Utc>>,
     /// Normalised, sorted, without duplicates.
-    pub tags: Vec<String>,
-    pub recurrence: Option<Recurrence>,
-    pub remind_at: Option<DateTime<Utc>>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) recurrence: Option<Recurrence>,
+    pub(crate) remind_at: Option<DateTime<Utc>>,
 }
 
-/// A partial update: `None` leaves a field as it is; for the nullable
-/// fields, `Some(None)` clears it.
+/// A partial update, every field checked: built only by
+/// [`TaskChanges::from_json`]. `None` leaves a field as it is; for the
+/// nullable fields, `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskChanges {
-    pub title: Option<String>,
-    pub description: Option<Option<String>>,
-    pub completed: Option<bool>,
-    pub priority: Option<Priority>,
-    pub due_date: Option<Option<DateTime<Utc>>>,
+    pub(crate) title: Option<String>,
+    pub(crate) description: Option<Option<String>>,
+    pub(crate) completed: Option<bool>,
+    pub(crate) priority: Option<Priority>,
+    pub(crate) due_date: Option<Option<DateTime<Utc>>>,
     /// The whole new set; `null` and `[]` clear it.
-    pub tags: Option<Vec<String>>,
-    pub recurrence: Option<Option<Recurrence>>,
-    pub remind_at: Option<Option<DateTime<Utc>>>,
+    pub(crate) tags: Option<Vec<String>>,
+    pub(crate) recurrence: Option<Option<Recurrence>>,
+    pub(crate) remind_at: Option<Option<DateTime<Utc>>>,
 }
 
 /// Collects field errors while reading one JSON object.

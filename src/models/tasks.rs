@@ -5,68 +5,21 @@
 //! user's task is simply not found. The list (filter, sort, pages) is in
 //! [`super::task_list`]; what a client may write, in [`super::task_input`].
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{
     entity::prelude::*, sea_query::Expr, ActiveValue, IntoActiveModel, QueryOrder, QuerySelect,
-    TransactionSession, TransactionTrait,
 };
-use validator::{Validate, ValidationError};
 
 pub use super::_entities::tasks::{self, ActiveModel, Column, Entity, Model};
 use super::{
+    clock::{now, to_stored},
     errors::{DomainError, DomainResult},
-    events::{self, EventKind},
+    events::EventKind,
+    feed::{Begin, UnitOfWork, Wakeups},
+    priority::Priority,
     recurrence::Recurrence,
     tags,
-    task_input::{parse_description, parse_title, NewTask, TaskChanges},
+    task_input::{NewTask, TaskChanges},
 };
-
-/// A task's priority; stored as a rank so "high first" is an index order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum Priority {
-    Low,
-    #[default]
-    Medium,
-    High,
-}
-
-impl Priority {
-    pub const ALL: [Self; 3] = [Self::Low, Self::Medium, Self::High];
-
-    #[must_use]
-    pub fn rank(self) -> i16 {
-        match self {
-            Self::Low => 0,
-            Self::Medium => 1,
-            Self::High => 2,
-        }
-    }
-
-    /// The priority stored as `rank`; an unknown rank reads as medium.
-    #[must_use]
-    pub fn from_rank(rank: i16) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.rank() == rank)
-            .unwrap_or_default()
-    }
-
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-        }
-    }
-
-    /// The priority named `name`, or `None`.
-    #[must_use]
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == name)
-    }
-}
 
 /// What a conditional write requires of the task's current entity tag
 /// (HTTP's `If-Match`, parsed by the transport). A write whose condition
@@ -76,86 +29,16 @@ pub trait Precondition: Sync {
     fn holds_for(&self, etag: &str) -> bool;
 }
 
-/// The clock every write uses (tasks, tags, events): UTC, to the
-/// millisecond, so the value read back (and sent to clients) is the value
-/// written, on both databases.
-#[must_use]
-pub fn now() -> DateTimeWithTimeZone {
-    let now = Utc::now();
-    now.duration_trunc(TimeDelta::milliseconds(1))
-        .unwrap_or(now)
-        .fixed_offset()
-}
-
-fn to_stored(at: DateTime<Utc>) -> DateTimeWithTimeZone {
-    at.fixed_offset()
-}
-
-fn valid_title(title: &str) -> Result<(), ValidationError> {
-    match parse_title(title) {
-        Ok(trimmed) if trimmed == title => Ok(()),
-        Ok(_) => Err(ValidationError::new("title").with_message("must be trimmed".into())),
-        Err(message) => Err(ValidationError::new("title").with_message(message.into())),
-    }
-}
-
-fn valid_description(description: &str) -> Result<(), ValidationError> {
-    parse_description(description)
-        .map(|_| ())
-        .map_err(|message| ValidationError::new("description").with_message(message.into()))
-}
-
-fn valid_recurrence(rule: &str) -> Result<(), ValidationError> {
-    Recurrence::parse(rule)
-        .map(|_| ())
-        .map_err(|message| ValidationError::new("recurrence").with_message(message.into()))
-}
-
-fn valid_priority(rank: i16) -> Result<(), ValidationError> {
-    if Priority::ALL.iter().any(|p| p.rank() == rank) {
-        Ok(())
-    } else {
-        Err(ValidationError::new("priority")
-            .with_message("must be one of low, medium, high".into()))
-    }
-}
-
-/// The backstop: whatever path writes a row, these rules hold. The parse
-/// functions check the same rules first (they are the same functions), with
-/// the field's own message.
-#[derive(Debug, Clone, Validate)]
-pub struct TaskValidator {
-    #[validate(length(min = 1, max = 255, message = "must be 1 to 255 bytes"))]
-    pub user_id: String,
-    #[validate(custom(function = "valid_title"))]
-    pub title: String,
-    #[validate(custom(function = "valid_description"))]
-    pub description: Option<String>,
-    #[validate(custom(function = "valid_priority"))]
-    pub priority: i16,
-    #[validate(custom(function = "valid_recurrence"))]
-    pub recurrence: Option<String>,
-}
-
-impl loco_rs::validation::Validatable for ActiveModel {
-    fn validator(&self) -> Box<dyn Validate> {
-        Box::new(TaskValidator {
-            user_id: self.user_id.try_as_ref().cloned().unwrap_or_default(),
-            title: self.title.try_as_ref().cloned().unwrap_or_default(),
-            description: self.description.try_as_ref().cloned().flatten(),
-            priority: self.priority.try_as_ref().copied().unwrap_or(1),
-            recurrence: self.recurrence.try_as_ref().cloned().flatten(),
-        })
-    }
-}
-
 #[async_trait::async_trait]
 impl ActiveModelBehavior for ActiveModel {
+    /// Keeps the search text in step with title and description. The
+    /// values themselves were checked when the write was parsed
+    /// (`super::task_input`): a `NewTask` or `TaskChanges` is the only way
+    /// to build a write.
     async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
     where
         C: ConnectionTrait,
     {
-        loco_rs::validation::Validatable::validate(&self)?;
         if self.title.is_set() || self.description.is_set() {
             if let (Some(title), Some(description)) =
                 (self.title.try_as_ref(), self.description.try_as_ref())
@@ -196,18 +79,31 @@ pub fn search_text(title: &str, description: Option<&str>) -> String {
 }
 
 /// A repeating task's rule must fit its due date (it needs one, and
-/// `UNTIL` not before it), checked on the row about to be written.
-/// `cleared_due_date`: the write itself removes the due date.
-fn check_series(row: &ActiveModel, cleared_due_date: bool) -> DomainResult<()> {
-    let Some(Some(rule)) = row.recurrence.try_as_ref() else {
+/// `UNTIL` not before it): checked on the task as a partial update leaves
+/// it, since either may come from the stored task. A new task's body is
+/// checked whole when it is parsed (`NewTask::from_json`).
+fn check_series(task: &Model, changes: &TaskChanges) -> DomainResult<()> {
+    if changes.recurrence.is_none() && changes.due_date.is_none() {
+        return Ok(());
+    }
+    let recurrence = match &changes.recurrence {
+        Some(recurrence) => recurrence.clone(),
+        // The stored rule passed the same parse when it was written.
+        None => task
+            .recurrence
+            .as_deref()
+            .and_then(|rule| Recurrence::parse(rule).ok()),
+    };
+    let Some(recurrence) = recurrence else {
         return Ok(());
     };
-    let due_date = row.due_date.try_as_ref().copied().flatten();
-    let recurrence =
-        Recurrence::parse(rule).map_err(|message| DomainError::invalid("recurrence", message))?;
-    match recurrence.check_start(due_date.map(|d| d.to_utc())) {
+    let due_date = match changes.due_date {
+        Some(due_date) => due_date,
+        None => task.due_date.map(|due| due.to_utc()),
+    };
+    match recurrence.check_start(due_date) {
         Ok(()) => Ok(()),
-        Err(_) if cleared_due_date => Err(DomainError::invalid(
+        Err(_) if changes.due_date == Some(None) => Err(DomainError::invalid(
             "due_date",
             "cannot be cleared while the task repeats (clear recurrence too)",
         )),
@@ -224,8 +120,8 @@ fn check_series(row: &ActiveModel, cleared_due_date: bool) -> DomainResult<()> {
 /// `next_id` is claimed with a conditional update (`next_id IS NULL`): of
 /// two racing completions, the second finds it taken and takes its own
 /// occurrence back, so a task has at most one successor, ever.
-async fn spawn_successor<C: ConnectionTrait>(
-    db: &C,
+async fn spawn_successor(
+    db: &impl ConnectionTrait,
     task: &Model,
     now: DateTimeWithTimeZone,
 ) -> DomainResult<Option<Model>> {
@@ -279,17 +175,19 @@ async fn spawn_successor<C: ConnectionTrait>(
     Ok(Some(successor))
 }
 
-/// Records a write in the feed, in its transaction: the task's event, and
+/// Records a write in the feed, in its unit of work: the task's event, and
 /// the creation of its next occurrence when it got one.
-async fn record<C: ConnectionTrait>(
-    db: &C,
+async fn record(
+    work: &mut UnitOfWork,
     kind: EventKind,
     task: &Model,
     successor: Option<&Model>,
 ) -> DomainResult<()> {
-    events::append(db, &task.user_id, kind, task.id, Some(task)).await?;
+    work.record(&task.user_id, kind, task.id, Some(task))
+        .await?;
     if let Some(next) = successor {
-        events::append(db, &next.user_id, EventKind::Created, next.id, Some(next)).await?;
+        work.record(&next.user_id, EventKind::Created, next.id, Some(next))
+            .await?;
     }
     Ok(())
 }
@@ -342,13 +240,30 @@ impl Model {
     }
 
     /// Creates a task for the owner, with its tags, and its next
-    /// occurrence when it is created completed and repeating; one
-    /// transaction.
+    /// occurrence when it is created completed and repeating, in one
+    /// transaction; wakes the owner's streams after the commit.
     ///
     /// # Errors
-    /// `Invalid` from the backstop, or a database failure.
-    pub async fn create_for_user<C: ConnectionTrait + TransactionTrait>(
+    /// A database failure.
+    pub async fn create_for_user<C: Begin>(
         db: &C,
+        wakeups: &Wakeups,
+        owner_id: &str,
+        task: NewTask,
+    ) -> DomainResult<Self> {
+        let mut work = UnitOfWork::begin(db).await?;
+        let created = Self::create(&mut work, owner_id, task).await?;
+        work.commit(wakeups).await?;
+        Ok(created)
+    }
+
+    /// [`Self::create_for_user`] inside a unit of work of the caller's
+    /// (which commits, and wakes).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn create(
+        work: &mut UnitOfWork,
         owner_id: &str,
         task: NewTask,
     ) -> DomainResult<Self> {
@@ -370,17 +285,13 @@ impl Model {
             remind_at: ActiveValue::Set(task.remind_at.map(to_stored)),
             ..Default::default()
         };
-        check_series(&row, false)?;
-        let txn = db.begin().await?;
-        let mut created = row.insert(&txn).await?;
-        tags::insert_rows(&txn, owner_id, created.id, &task.tags).await?;
-        let successor = spawn_successor(&txn, &created, now).await?;
+        let mut created = row.insert(work.db()).await?;
+        tags::insert_rows(work.db(), owner_id, created.id, &task.tags).await?;
+        let successor = spawn_successor(work.db(), &created, now).await?;
         if let Some(next) = &successor {
             created.next_id = Some(next.id);
         }
-        record(&txn, EventKind::Created, &created, successor.as_ref()).await?;
-        txn.commit().await?;
-        events::committed(owner_id);
+        record(work, EventKind::Created, &created, successor.as_ref()).await?;
         Ok(created)
     }
 
@@ -395,37 +306,38 @@ impl Model {
     /// times.
     ///
     /// # Errors
-    /// `NotFound`; `PreconditionFailed`; `Invalid` from the backstop;
-    /// `Conflict` when other writers won every attempt; a database failure.
-    pub async fn update_for_user<C: ConnectionTrait + TransactionTrait>(
+    /// `NotFound`; `PreconditionFailed`; `Invalid` when the changes leave a
+    /// repeating task without a fitting due date; `Conflict` when other
+    /// writers won every attempt; a database failure.
+    pub async fn update_for_user<C: Begin>(
         db: &C,
+        wakeups: &Wakeups,
         owner_id: &str,
         id: i64,
         changes: TaskChanges,
         precondition: Option<&dyn Precondition>,
     ) -> DomainResult<Self> {
         const ATTEMPTS: usize = 5;
-        let cleared_due_date = changes.due_date == Some(None);
         for _ in 0..ATTEMPTS {
             // Read outside the transaction, so that its first statement is
             // the write (on SQLite, a transaction that reads first can only
             // fail when another writer got in between).
             let task = Self::find_for_user(db, owner_id, id).await?;
             check(&task, precondition)?;
+            check_series(&task, &changes)?;
             let read_version = task.version;
             let now = now();
             let new_tags = changes.tags.clone();
             let had_successor = task.next_id.is_some();
             let row = task.with_changes(changes.clone(), now);
             let row = row.before_save(db, false).await?;
-            check_series(&row, cleared_due_date)?;
             let update = Entity::update_many()
                 .set(row)
                 .filter(Column::UserId.eq(owner_id))
                 .filter(Column::Id.eq(id))
                 .filter(Column::Version.eq(read_version));
-            let txn = db.begin().await?;
-            let updated = update.exec_with_returning(&txn).await?;
+            let mut work = UnitOfWork::begin(db).await?;
+            let updated = update.exec_with_returning(work.db()).await?;
             let Some(mut task) = updated.into_iter().next() else {
                 // Someone else wrote first; with a precondition that shows
                 // as a failed one on the next read, otherwise this tries
@@ -433,19 +345,18 @@ impl Model {
                 continue;
             };
             if let Some(tags) = new_tags {
-                tags::replace_rows(&txn, owner_id, id, &tags).await?;
+                tags::replace_rows(work.db(), owner_id, id, &tags).await?;
             }
             let successor = if had_successor {
                 None
             } else {
-                spawn_successor(&txn, &task, now).await?
+                spawn_successor(work.db(), &task, now).await?
             };
             if let Some(next) = &successor {
                 task.next_id = Some(next.id);
             }
-            record(&txn, EventKind::Updated, &task, successor.as_ref()).await?;
-            txn.commit().await?;
-            events::committed(owner_id);
+            record(&mut work, EventKind::Updated, &task, successor.as_ref()).await?;
+            work.commit(wakeups).await?;
             return Ok(task);
         }
         Err(DomainError::Conflict(
@@ -505,8 +416,9 @@ impl Model {
     ///
     /// # Errors
     /// `NotFound`; `PreconditionFailed`; a database failure.
-    pub async fn set_completion_for_user<C: ConnectionTrait + TransactionTrait>(
+    pub async fn set_completion_for_user<C: Begin>(
         db: &C,
+        wakeups: &Wakeups,
         owner_id: &str,
         id: i64,
         completed: Option<bool>,
@@ -549,21 +461,20 @@ impl Model {
         if let Some(version) = expected_version {
             update = update.filter(Column::Version.eq(version));
         }
-        let txn = db.begin().await?;
-        let rows = update.exec_with_returning(&txn).await?;
+        let mut work = UnitOfWork::begin(db).await?;
+        let rows = update.exec_with_returning(work.db()).await?;
         let mut task = match rows.into_iter().next() {
             Some(task) => task,
             // It existed a moment ago: it changed (or went) in between.
             None if expected_version.is_some() => return Err(DomainError::PreconditionFailed),
             None => return Err(DomainError::NotFound),
         };
-        let successor = spawn_successor(&txn, &task, now).await?;
+        let successor = spawn_successor(work.db(), &task, now).await?;
         if let Some(next) = &successor {
             task.next_id = Some(next.id);
         }
-        record(&txn, EventKind::Updated, &task, successor.as_ref()).await?;
-        txn.commit().await?;
-        events::committed(owner_id);
+        record(&mut work, EventKind::Updated, &task, successor.as_ref()).await?;
+        work.commit(wakeups).await?;
         Ok(task)
     }
 
@@ -572,8 +483,9 @@ impl Model {
     ///
     /// # Errors
     /// `NotFound`; `PreconditionFailed`; a database failure.
-    pub async fn delete_for_user<C: ConnectionTrait + TransactionTrait>(
+    pub async fn delete_for_user<C: Begin>(
         db: &C,
+        wakeups: &Wakeups,
         owner_id: &str,
         id: i64,
         precondition: Option<&dyn Precondition>,
@@ -586,8 +498,8 @@ impl Model {
             check(&task, precondition)?;
             delete = delete.filter(Column::Version.eq(task.version));
         }
-        let txn = db.begin().await?;
-        let result = delete.exec(&txn).await?;
+        let mut work = UnitOfWork::begin(db).await?;
+        let result = delete.exec(work.db()).await?;
         if result.rows_affected == 0 {
             return Err(if precondition.is_some() {
                 DomainError::PreconditionFailed
@@ -595,9 +507,8 @@ impl Model {
                 DomainError::NotFound
             });
         }
-        events::append(&txn, owner_id, EventKind::Deleted, id, None).await?;
-        txn.commit().await?;
-        events::committed(owner_id);
+        work.record(owner_id, EventKind::Deleted, id, None).await?;
+        work.commit(wakeups).await?;
         Ok(())
     }
 }
@@ -678,6 +589,8 @@ impl sea_orm::FromQueryResult for Row {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeDelta;
+
     use super::*;
 
     #[test]
@@ -713,74 +626,5 @@ mod tests {
         assert_eq!(completed_at_after(true, Some(t0), true, t1), Some(t0));
         assert_eq!(completed_at_after(true, Some(t0), false, t1), None);
         assert_eq!(completed_at_after(false, None, false, t1), None);
-    }
-
-    #[test]
-    fn priorities_round_trip() {
-        for p in Priority::ALL {
-            assert_eq!(Priority::from_rank(p.rank()), p);
-            assert_eq!(Priority::parse(p.as_str()), Some(p));
-        }
-        assert_eq!(Priority::from_rank(9), Priority::Medium);
-        assert_eq!(Priority::parse("urgent"), None);
-    }
-
-    #[test]
-    fn backstop_rejects_what_the_parser_would() {
-        let ok = TaskValidator {
-            user_id: "u1".into(),
-            title: "Buy milk".into(),
-            description: None,
-            priority: 1,
-            recurrence: Some("FREQ=DAILY".into()),
-        };
-        assert!(ok.validate().is_ok());
-        let cases = [
-            (
-                "untrimmed title",
-                TaskValidator {
-                    title: " x ".into(),
-                    ..ok.clone()
-                },
-            ),
-            (
-                "empty title",
-                TaskValidator {
-                    title: String::new(),
-                    ..ok.clone()
-                },
-            ),
-            (
-                "long title",
-                TaskValidator {
-                    title: "x".repeat(201),
-                    ..ok.clone()
-                },
-            ),
-            (
-                "long description",
-                TaskValidator {
-                    description: Some("x".repeat(1001)),
-                    ..ok.clone()
-                },
-            ),
-            (
-                "bad priority",
-                TaskValidator {
-                    priority: 7,
-                    ..ok.clone()
-                },
-            ),
-            (
-                "no owner",
-                TaskValidator {
-                    user_id: String::new(),
-                    ..ok.clone()
-                },
-            ),
-        ];
-        for (case, bad) in cases {
-            assert!(bad.validate().is_err(), "case: {case}");
-        }
     }
 }

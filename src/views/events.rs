@@ -7,7 +7,7 @@ use super::{
     tasks::{TaskResponse, Timestamp},
     write_i64, write_str, WriteJson,
 };
-use crate::models::events::{Event, Snapshot};
+use crate::models::events::Event;
 
 /// One change to one of the user's tasks.
 #[derive(Debug, ToSchema)]
@@ -23,18 +23,10 @@ pub struct EventResponse {
     pub task_id: i64,
     /// The task as `GET` showed it after the change; `null` for
     /// `task.deleted`.
-    #[schema(value_type = Option<TaskResponse>, required = true)]
-    pub task: Option<EventTask>,
+    #[schema(required = true)]
+    pub task: Option<TaskResponse>,
     #[schema(value_type = String, format = DateTime, example = "2026-11-28T09:00:00.000Z")]
     pub at: Timestamp,
-}
-
-/// The task of an event: kept as the API showed it (sent as it is), or,
-/// for events kept before, the model's task, shown now.
-#[derive(Debug)]
-pub enum EventTask {
-    Shown(String),
-    Task(Box<TaskResponse>),
 }
 
 impl From<Event> for EventResponse {
@@ -43,10 +35,7 @@ impl From<Event> for EventResponse {
             id: event.id,
             kind: event.kind,
             task_id: event.task_id,
-            task: event.task.map(|task| match task {
-                Snapshot::Shown(json) => EventTask::Shown(json),
-                Snapshot::Stored(task) => EventTask::Task(Box::new(TaskResponse::from(*task))),
-            }),
+            task: event.task.map(|task| TaskResponse::from(*task)),
             at: Timestamp::from(&event.at),
         }
     }
@@ -62,8 +51,7 @@ impl WriteJson for EventResponse {
         write_i64(out, self.task_id);
         out.extend_from_slice(b",\"task\":");
         match &self.task {
-            Some(EventTask::Shown(json)) => out.extend_from_slice(json.as_bytes()),
-            Some(EventTask::Task(task)) => task.write_json(out),
+            Some(task) => task.write_json(out),
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"at\":");

@@ -27,7 +27,7 @@ pub struct TaskResponse {
     #[schema(required = true)]
     pub description: Option<String>,
     pub completed: bool,
-    #[schema(value_type = crate::models::tasks::Priority)]
+    #[schema(value_type = crate::models::priority::Priority)]
     pub priority: &'static str,
     #[schema(value_type = Option<String>, format = DateTime, example = "2026-12-24T09:00:00.000Z", required = true)]
     pub due_date: Option<Timestamp>,
@@ -206,13 +206,6 @@ pub fn list(tasks: Vec<Model>) -> Vec<TaskResponse> {
     tasks.into_iter().map(TaskResponse::from).collect()
 }
 
-/// The task as the API shows it, as JSON text: what the change feed keeps
-/// of a task after each change (`models::events::show_tasks_with`).
-#[must_use]
-pub fn shown(task: &Model) -> String {
-    TaskResponse::from(task.clone()).to_json()
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -278,7 +271,11 @@ mod tests {
                 serialized,
                 "variant {variant}"
             );
-            assert_eq!(shown(&task(variant)), serialized, "variant {variant}");
+            assert_eq!(
+                TaskResponse::from(task(variant)).to_json(),
+                serialized,
+                "variant {variant}"
+            );
         }
     }
 

@@ -2,9 +2,10 @@
 //! for another body, reported as running; and the purge of expired keys.
 
 use chrono::{TimeDelta, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, PaginatorTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue, ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::json;
 use todo_api::models::{
+    feed::Wakeups,
     idempotency_keys::{self, create_task_once, request_hash, IdempotentCreate, StoredResponse},
     task_input::NewTask,
     tasks,
@@ -29,13 +30,13 @@ async fn created_once_then_replayed() {
         let task = || NewTask::from_json(Some(&body)).expect("valid");
 
         let IdempotentCreate::Created(created) =
-            create_task_once(db, ALICE, "k1", &hash, task(), answer)
+            create_task_once(db, &Wakeups::new(), ALICE, "k1", &hash, task(), answer)
                 .await
                 .expect("first")
         else {
             panic!("the first call creates");
         };
-        match create_task_once(db, ALICE, "k1", &hash, task(), answer)
+        match create_task_once(db, &Wakeups::new(), ALICE, "k1", &hash, task(), answer)
             .await
             .expect("retry")
         {
@@ -44,18 +45,18 @@ async fn created_once_then_replayed() {
         }
         let other = request_hash(Some(&json!({"title": "other"})));
         assert!(matches!(
-            create_task_once(db, ALICE, "k1", &other, task(), answer).await,
+            create_task_once(db, &Wakeups::new(), ALICE, "k1", &other, task(), answer).await,
             Ok(IdempotentCreate::Mismatch)
         ));
         // Keys are per user.
         assert!(matches!(
-            create_task_once(db, BOB, "k1", &hash, task(), answer).await,
+            create_task_once(db, &Wakeups::new(), BOB, "k1", &hash, task(), answer).await,
             Ok(IdempotentCreate::Created(_))
         ));
 
         claim_key_as_running(db, ALICE, "k2", &body).await;
         assert!(matches!(
-            create_task_once(db, ALICE, "k2", &hash, task(), answer).await,
+            create_task_once(db, &Wakeups::new(), ALICE, "k2", &hash, task(), answer).await,
             Ok(IdempotentCreate::InProgress)
         ));
         assert_eq!(tasks::Entity::find().count(db).await.expect("count"), 2);
@@ -68,22 +69,21 @@ async fn a_failed_create_leaves_the_key_unused() {
     with_app(|_server, ctx| async move {
         let db = &ctx.db;
         let hash = request_hash(Some(&json!({"title": "x"})));
-        let broken = NewTask {
-            title: String::new(), // the backstop refuses it
-            description: None,
-            completed: false,
-            priority: tasks::Priority::Low,
-            due_date: None,
-            tags: Vec::new(),
-            recurrence: None,
-            remind_at: None,
-        };
-        assert!(create_task_once(db, ALICE, "k", &hash, broken, answer)
+        // The create fails inside its transaction: its tags have no table
+        // to go to.
+        db.execute_unprepared("DROP TABLE task_tags")
             .await
-            .is_err());
+            .expect("dropped");
+        let broken =
+            NewTask::from_json(Some(&json!({"title": "x", "tags": ["a"]}))).expect("valid");
+        assert!(
+            create_task_once(db, &Wakeups::new(), ALICE, "k", &hash, broken, answer)
+                .await
+                .is_err()
+        );
         let fine = NewTask::from_json(Some(&json!({"title": "x"}))).expect("valid");
         assert!(matches!(
-            create_task_once(db, ALICE, "k", &hash, fine, answer).await,
+            create_task_once(db, &Wakeups::new(), ALICE, "k", &hash, fine, answer).await,
             Ok(IdempotentCreate::Created(_))
         ));
     })

@@ -7,6 +7,7 @@ use serde_json::json;
 use todo_api::models::{
     _entities::task_tags,
     errors::DomainError,
+    feed::Wakeups,
     tags::{self, TagCount},
     task_input::NewTask,
     task_list::TaskFilter,
@@ -25,20 +26,31 @@ async fn rename_merges_and_delete_clears() {
         let db = &ctx.db;
         let a = Model::create_for_user(
             db,
+            &Wakeups::new(),
             ALICE,
             task(json!({"title": "a", "tags": ["work", "office"]})),
         )
         .await
         .expect("create");
-        let b = Model::create_for_user(db, ALICE, task(json!({"title": "b", "tags": ["Work"]})))
-            .await
-            .expect("create");
-        Model::create_for_user(db, BOB, task(json!({"title": "x", "tags": ["work"]})))
-            .await
-            .expect("create");
+        let b = Model::create_for_user(
+            db,
+            &Wakeups::new(),
+            ALICE,
+            task(json!({"title": "b", "tags": ["Work"]})),
+        )
+        .await
+        .expect("create");
+        Model::create_for_user(
+            db,
+            &Wakeups::new(),
+            BOB,
+            task(json!({"title": "x", "tags": ["work"]})),
+        )
+        .await
+        .expect("create");
         assert_eq!(a.tags(), ["office", "work"]);
 
-        let renamed = tags::rename_for_user(db, ALICE, "work", "OFFICE")
+        let renamed = tags::rename_for_user(db, &Wakeups::new(), ALICE, "work", "OFFICE")
             .await
             .expect("rename");
         assert_eq!(
@@ -57,14 +69,14 @@ async fn rename_merges_and_delete_clears() {
         assert_eq!(a_after.version, a.version + 1, "the ETag changes");
 
         assert!(matches!(
-            tags::rename_for_user(db, ALICE, "nothing", "x").await,
+            tags::rename_for_user(db, &Wakeups::new(), ALICE, "nothing", "x").await,
             Err(DomainError::NotFound)
         ));
         assert!(matches!(
-            tags::rename_for_user(db, ALICE, "office", "   ").await,
+            tags::rename_for_user(db, &Wakeups::new(), ALICE, "office", "   ").await,
             Err(DomainError::Invalid(_))
         ));
-        tags::delete_for_user(db, ALICE, "office")
+        tags::delete_for_user(db, &Wakeups::new(), ALICE, "office")
             .await
             .expect("delete");
         assert!(tags::index_for_user(db, ALICE)
@@ -81,7 +93,7 @@ async fn rename_merges_and_delete_clears() {
             }]
         );
         assert!(matches!(
-            tags::delete_for_user(db, ALICE, "office").await,
+            tags::delete_for_user(db, &Wakeups::new(), ALICE, "office").await,
             Err(DomainError::NotFound)
         ));
     })
@@ -92,12 +104,16 @@ async fn rename_merges_and_delete_clears() {
 async fn deleting_a_task_deletes_its_tag_rows() {
     with_app(|_server, ctx| async move {
         let db = &ctx.db;
-        let doomed =
-            Model::create_for_user(db, ALICE, task(json!({"title": "d", "tags": ["a", "b"]})))
-                .await
-                .expect("create");
+        let doomed = Model::create_for_user(
+            db,
+            &Wakeups::new(),
+            ALICE,
+            task(json!({"title": "d", "tags": ["a", "b"]})),
+        )
+        .await
+        .expect("create");
         assert_eq!(task_tags::Entity::find().count(db).await.expect("count"), 2);
-        Model::delete_for_user(db, ALICE, doomed.id, None)
+        Model::delete_for_user(db, &Wakeups::new(), ALICE, doomed.id, None)
             .await
             .expect("delete");
         assert_eq!(task_tags::Entity::find().count(db).await.expect("count"), 0);
@@ -114,9 +130,14 @@ async fn the_tag_filter_needs_every_tag() {
             ("b", json!(["x"])),
             ("c", json!([])),
         ] {
-            Model::create_for_user(db, ALICE, task(json!({"title": title, "tags": tags})))
-                .await
-                .expect("create");
+            Model::create_for_user(
+                db,
+                &Wakeups::new(),
+                ALICE,
+                task(json!({"title": title, "tags": tags})),
+            )
+            .await
+            .expect("create");
         }
         let filter = |query: &[(&str, &str)]| {
             let pairs: Vec<(String, String)> = query
@@ -148,6 +169,7 @@ async fn a_completed_repeating_task_gets_one_successor() {
         let db = &ctx.db;
         let first = Model::create_for_user(
             db,
+            &Wakeups::new(),
             ALICE,
             task(json!({
                 "title": "standup", "due_date": "2099-01-05T09:00:00Z",
@@ -157,9 +179,10 @@ async fn a_completed_repeating_task_gets_one_successor() {
         )
         .await
         .expect("create");
-        let done = Model::set_completion_for_user(db, ALICE, first.id, Some(true), None)
-            .await
-            .expect("complete");
+        let done =
+            Model::set_completion_for_user(db, &Wakeups::new(), ALICE, first.id, Some(true), None)
+                .await
+                .expect("complete");
         let next_id = done.next_id.expect("a successor");
         let next = Model::find_for_user(db, ALICE, next_id)
             .await
@@ -180,16 +203,18 @@ async fn a_completed_repeating_task_gets_one_successor() {
         assert!(!next.completed && next.next_id.is_none());
 
         // Again: no second successor; the last of the count: none.
-        Model::set_completion_for_user(db, ALICE, first.id, None, None)
+        Model::set_completion_for_user(db, &Wakeups::new(), ALICE, first.id, None, None)
             .await
             .expect("reopen");
-        let again = Model::set_completion_for_user(db, ALICE, first.id, None, None)
-            .await
-            .expect("complete again");
+        let again =
+            Model::set_completion_for_user(db, &Wakeups::new(), ALICE, first.id, None, None)
+                .await
+                .expect("complete again");
         assert_eq!(again.next_id, Some(next_id));
-        let last = Model::set_completion_for_user(db, ALICE, next_id, Some(true), None)
-            .await
-            .expect("complete the last");
+        let last =
+            Model::set_completion_for_user(db, &Wakeups::new(), ALICE, next_id, Some(true), None)
+                .await
+                .expect("complete the last");
         assert_eq!(last.next_id, None);
         let all = Model::list_for_user(db, ALICE, &TaskFilter::default())
             .await

@@ -4,11 +4,13 @@
 use chrono::{TimeZone, Utc};
 use serde_json::json;
 use todo_api::models::{
-    errors::{DomainError, FieldError},
+    errors::DomainError,
+    feed::Wakeups,
+    priority::Priority,
     schema,
     task_input::{NewTask, TaskChanges},
     task_list::TaskFilter,
-    tasks::{Model, OwnerCounts, Precondition, Priority},
+    tasks::{Model, OwnerCounts, Precondition},
 };
 
 use crate::support::{with_app, ALICE, BOB};
@@ -41,7 +43,7 @@ async fn create_find_and_ownership() {
             .await
             .expect("status")
             .is_empty());
-        let task = Model::create_for_user(db, ALICE, new_task("  Buy milk "))
+        let task = Model::create_for_user(db, &Wakeups::new(), ALICE, new_task("  Buy milk "))
             .await
             .expect("create");
         assert_eq!(task.title, "Buy milk");
@@ -67,39 +69,10 @@ async fn create_find_and_ownership() {
 }
 
 #[tokio::test]
-async fn the_backstop_refuses_what_skips_the_parser() {
-    with_app(|_server, ctx| async move {
-        // A NewTask built by hand, not by `from_json`: the model's own
-        // check still refuses it, as a field error, and stores nothing.
-        let untrimmed = NewTask {
-            title: " padded ".to_string(),
-            description: None,
-            completed: false,
-            priority: Priority::High,
-            due_date: None,
-            tags: Vec::new(),
-            recurrence: None,
-            remind_at: None,
-        };
-        match Model::create_for_user(&ctx.db, ALICE, untrimmed).await {
-            Err(DomainError::Invalid(errors)) => {
-                assert_eq!(errors, vec![FieldError::new("title", "must be trimmed")]);
-            }
-            other => panic!("expected Invalid, got {other:?}"),
-        }
-        let page = Model::list_for_user(&ctx.db, ALICE, &TaskFilter::default())
-            .await
-            .expect("list");
-        assert_eq!(page.total, 0);
-    })
-    .await;
-}
-
-#[tokio::test]
 async fn updates_compare_and_set() {
     with_app(|_server, ctx| async move {
         let db = &ctx.db;
-        let task = Model::create_for_user(db, ALICE, new_task("draft"))
+        let task = Model::create_for_user(db, &Wakeups::new(), ALICE, new_task("draft"))
             .await
             .expect("create");
         let changes = TaskChanges::from_json(Some(&json!({
@@ -107,9 +80,10 @@ async fn updates_compare_and_set() {
             "due_date": "2026-12-24", "completed": true,
         })))
         .expect("valid changes");
-        let updated = Model::update_for_user(db, ALICE, task.id, changes.clone(), None)
-            .await
-            .expect("update");
+        let updated =
+            Model::update_for_user(db, &Wakeups::new(), ALICE, task.id, changes.clone(), None)
+                .await
+                .expect("update");
         assert_eq!(updated.title, "final");
         assert_eq!(updated.description.as_deref(), Some("Words"));
         assert_eq!(updated.priority(), Priority::High);
@@ -130,19 +104,34 @@ async fn updates_compare_and_set() {
         let stale = Is(task.etag());
         let clear = TaskChanges::from_json(Some(&json!({"description": null}))).expect("valid");
         assert!(matches!(
-            Model::update_for_user(db, ALICE, task.id, clear.clone(), Some(&stale)).await,
+            Model::update_for_user(
+                db,
+                &Wakeups::new(),
+                ALICE,
+                task.id,
+                clear.clone(),
+                Some(&stale)
+            )
+            .await,
             Err(DomainError::PreconditionFailed)
         ));
         let current = Is(updated.etag());
-        let cleared = Model::update_for_user(db, ALICE, task.id, clear.clone(), Some(&current))
-            .await
-            .expect("the current version");
+        let cleared = Model::update_for_user(
+            db,
+            &Wakeups::new(),
+            ALICE,
+            task.id,
+            clear.clone(),
+            Some(&current),
+        )
+        .await
+        .expect("the current version");
         assert_eq!(cleared.description, None);
         assert_eq!(cleared.version, 3);
 
         // Another owner's task is not found, and stays as it was.
         assert!(matches!(
-            Model::update_for_user(db, BOB, task.id, changes, None).await,
+            Model::update_for_user(db, &Wakeups::new(), BOB, task.id, changes, None).await,
             Err(DomainError::NotFound)
         ));
         assert_eq!(
@@ -159,31 +148,42 @@ async fn updates_compare_and_set() {
 async fn completion_toggles_and_sets() {
     with_app(|_server, ctx| async move {
         let db = &ctx.db;
-        let task = Model::create_for_user(db, ALICE, new_task("laundry"))
+        let task = Model::create_for_user(db, &Wakeups::new(), ALICE, new_task("laundry"))
             .await
             .expect("create");
-        let done = Model::set_completion_for_user(db, ALICE, task.id, None, None)
+        let done = Model::set_completion_for_user(db, &Wakeups::new(), ALICE, task.id, None, None)
             .await
             .expect("toggle");
         assert!(done.completed);
         let at = done.completed_at.expect("completed_at follows completed");
         // Setting what already holds keeps the time; reopening clears it.
-        let again = Model::set_completion_for_user(db, ALICE, task.id, Some(true), None)
-            .await
-            .expect("set");
+        let again =
+            Model::set_completion_for_user(db, &Wakeups::new(), ALICE, task.id, Some(true), None)
+                .await
+                .expect("set");
         assert_eq!(again.completed_at, Some(at));
-        let reopened = Model::set_completion_for_user(db, ALICE, task.id, None, None)
-            .await
-            .expect("toggle back");
+        let reopened =
+            Model::set_completion_for_user(db, &Wakeups::new(), ALICE, task.id, None, None)
+                .await
+                .expect("toggle back");
         assert!(!reopened.completed && reopened.completed_at.is_none());
         assert_eq!(reopened.version, 4);
 
         assert!(matches!(
-            Model::set_completion_for_user(db, ALICE, task.id, None, Some(&Is(task.etag()))).await,
+            Model::set_completion_for_user(
+                db,
+                &Wakeups::new(),
+                ALICE,
+                task.id,
+                None,
+                Some(&Is(task.etag()))
+            )
+            .await,
             Err(DomainError::PreconditionFailed)
         ));
         assert!(matches!(
-            Model::set_completion_for_user(db, BOB, task.id, Some(true), None).await,
+            Model::set_completion_for_user(db, &Wakeups::new(), BOB, task.id, Some(true), None)
+                .await,
             Err(DomainError::NotFound)
         ));
     })
@@ -194,22 +194,29 @@ async fn completion_toggles_and_sets() {
 async fn deletes() {
     with_app(|_server, ctx| async move {
         let db = &ctx.db;
-        let task = Model::create_for_user(db, ALICE, new_task("old"))
+        let task = Model::create_for_user(db, &Wakeups::new(), ALICE, new_task("old"))
             .await
             .expect("create");
         assert!(matches!(
-            Model::delete_for_user(db, BOB, task.id, None).await,
+            Model::delete_for_user(db, &Wakeups::new(), BOB, task.id, None).await,
             Err(DomainError::NotFound)
         ));
         assert!(matches!(
-            Model::delete_for_user(db, ALICE, task.id, Some(&Is("\"9-9\"".into()))).await,
+            Model::delete_for_user(
+                db,
+                &Wakeups::new(),
+                ALICE,
+                task.id,
+                Some(&Is("\"9-9\"".into()))
+            )
+            .await,
             Err(DomainError::PreconditionFailed)
         ));
-        Model::delete_for_user(db, ALICE, task.id, Some(&Is(task.etag())))
+        Model::delete_for_user(db, &Wakeups::new(), ALICE, task.id, Some(&Is(task.etag())))
             .await
             .expect("delete");
         assert!(matches!(
-            Model::delete_for_user(db, ALICE, task.id, None).await,
+            Model::delete_for_user(db, &Wakeups::new(), ALICE, task.id, None).await,
             Err(DomainError::NotFound)
         ));
     })
@@ -221,11 +228,11 @@ async fn lists_filter_search_and_page() {
     with_app(|_server, ctx| async move {
         let db = &ctx.db;
         for title in ["alpha", "beta 50%", "gamma", "delta"] {
-            Model::create_for_user(db, ALICE, new_task(title))
+            Model::create_for_user(db, &Wakeups::new(), ALICE, new_task(title))
                 .await
                 .expect("create");
         }
-        Model::create_for_user(db, BOB, new_task("bob's alpha"))
+        Model::create_for_user(db, &Wakeups::new(), BOB, new_task("bob's alpha"))
             .await
             .expect("create");
         let gamma = Model::list_for_user(
@@ -280,14 +287,14 @@ async fn operator_counts_per_owner() {
     with_app(|_server, ctx| async move {
         let db = &ctx.db;
         for _ in 0..3 {
-            Model::create_for_user(db, ALICE, new_task("a"))
+            Model::create_for_user(db, &Wakeups::new(), ALICE, new_task("a"))
                 .await
                 .expect("create");
         }
-        let bobs = Model::create_for_user(db, BOB, new_task("b"))
+        let bobs = Model::create_for_user(db, &Wakeups::new(), BOB, new_task("b"))
             .await
             .expect("create");
-        Model::set_completion_for_user(db, BOB, bobs.id, Some(true), None)
+        Model::set_completion_for_user(db, &Wakeups::new(), BOB, bobs.id, Some(true), None)
             .await
             .expect("complete");
         let counts = Model::counts_per_owner(db).await.expect("counts");

@@ -11,11 +11,10 @@ pub struct Model {
     pub id: i64,
     pub kind: String,
     pub task_id: i64,
+    /// The task after the change, as the model's JSON; `None` for a
+    /// deletion.
     #[sea_orm(column_type = "Text", nullable)]
     pub task: Option<String>,
-    /// The task as the API showed it (JSON), in place of `task`.
-    #[sea_orm(column_type = "Text", nullable)]
-    pub shown: Option<String>,
     pub at: DateTimeWithTimeZone,
 }
 

@@ -8,8 +8,11 @@
 // banner, a refused rule with the problem's `errors`, a delete seen live,
 // the page at 360 px, a label on every control, sign-in with a pasted
 // token; the page's own SSE reader against crafted answers (410, an event
-// over CRLF lines, 503 back-off, then the service's own 410); nothing
-// fetched from outside the service, no script errors.
+// over CRLF lines, 503 back-off, then the service's own 410); a list sorted
+// by title that puts every change where the service's own list does (titles
+// that byte order, UTF-16 order and a linguistic collation sort apart, a
+// task beyond the loaded rows, "Load more" after that, edits in progress
+// kept); nothing fetched from outside the service, no script errors.
 //
 //   TODO_API_BIN  the service binary (default: target/debug/todo_api-cli)
 //   CHROMIUM      the browser (default: /usr/bin/chromium)
@@ -73,13 +76,13 @@ const row = (page, title) =>
 const titles = (page) =>
   page.$$eval("#task-list li.task .task-title", (items) => items.map((item) => item.textContent));
 
-/** Signs a page in through the development form. */
-async function signIn(page, service) {
+/** Signs a page in through the development form, as `who`. */
+async function signIn(page, service, who = user) {
   const response = await page.goto(`${service.url}/`);
   check("GET / serves the page", response?.status() === 200, String(response?.status()));
   const offered = await eventually(page, () => !document.getElementById("dev-form").hidden);
   check("the page offers the development sign-in (the route is in the document)", offered);
-  await page.fill("#dev-user", user);
+  await page.fill("#dev-user", who);
   await page.getByRole("button", { name: "Get a development token and sign in" }).click();
   const live = await eventually(
     page,
@@ -140,22 +143,27 @@ async function main() {
     });
 
     // Node writes as the same user, with a token from the same route.
-    const minted = await fetch(`${service.url}/_dev/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ user_id: user }),
-    });
-    const { token } = await minted.json();
-    check("POST /_dev/token answers a token", minted.status === 200 && typeof token === "string", String(minted.status));
-    const api = async (method, path, body) => {
-      const response = await fetch(`${service.url}/api/${user}${path}`, {
+    const mint = async (who) => {
+      const minted = await fetch(`${service.url}/_dev/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ user_id: who }),
+      });
+      const { token } = await minted.json();
+      check(`POST /_dev/token answers a token for ${who}`, minted.status === 200 && typeof token === "string", String(minted.status));
+      return token;
+    };
+    const clientOf = (who, bearer) => async (method, path, body) => {
+      const response = await fetch(`${service.url}/api/${who}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();
       return { status: response.status, body: text ? JSON.parse(text) : null };
     };
+    const token = await mint(user);
+    const api = clientOf(user, token);
 
     browser = await launchOfflineChromium(chromium, browserPath, join(work, "profile"));
     const first = await browser.newPage();
@@ -341,12 +349,11 @@ async function main() {
     const fourthSeen = watch(fourth, [410, 503]);
     const streamUrl = `${service.url}/api/${user}/events`;
     const asked = [];
-    const crafted = {
-      id: 999_001, user_id: user, title: "Crafted by the test", description: null, completed: false,
-      priority: "low", due_date: null, completed_at: null, created_at: new Date().toISOString(),
-      updated_at: new Date().toISOString(), tags: [], recurrence: null, next_id: null, remind_at: null,
-    };
-    const json = JSON.stringify({ id: 41, type: "task.created", task_id: crafted.id, task: crafted, at: crafted.created_at });
+    // The crafted event renames the newest task (its sort key, created_at,
+    // unchanged): the page applies it in place, with no read of the list.
+    const newest = (await api("GET", "/tasks?limit=1")).body?.[0];
+    const crafted = { ...newest, title: "Crafted by the test", updated_at: new Date().toISOString() };
+    const json = JSON.stringify({ id: 41, type: "task.updated", task_id: crafted.id, task: crafted, at: crafted.updated_at });
     const cut = json.indexOf(',"task"') + 1;
     await fourth.route(streamUrl, async (route) => {
       asked.push({ lastEventId: route.request().headers()["last-event-id"], at: Date.now() });
@@ -363,7 +370,7 @@ async function main() {
           return route.fulfill({
             status: 200,
             headers: { "content-type": "text/event-stream" },
-            body: `: keep-alive\r\n\r\nid: 41\r\nevent: task.created\r\ndata: ${json.slice(0, cut)}\r\ndata: ${json.slice(cut)}\r\n\r\n`,
+            body: `: keep-alive\r\n\r\nid: 41\r\nevent: task.updated\r\ndata: ${json.slice(0, cut)}\r\ndata: ${json.slice(cut)}\r\n\r\n`,
           });
         case 3:
           return problem(503, "Service Unavailable");
@@ -371,7 +378,7 @@ async function main() {
           return route.continue();
       }
     });
-    // The crafted task shows only until the list reloads: note it when it does.
+    // The crafted title shows only until the list reloads: note it when it does.
     await fourth.addInitScript(() => {
       window.sawCrafted = false;
       new MutationObserver(() => {
@@ -397,9 +404,146 @@ async function main() {
     const backedOff = asked.length >= 4 ? asked[3].at - asked[2].at : 0;
     check("a 503 is retried after a longer wait (back-off)", backedOff >= 1500, `${backedOff} ms`);
     const craftedGone = !(await titles(fourth)).includes("Crafted by the test");
-    check("the service's own 410 reloaded the list (the crafted task is gone)", craftedGone, JSON.stringify(await titles(fourth)));
+    check("the service's own 410 reloaded the list (the crafted title is gone)", craftedGone, JSON.stringify(await titles(fourth)));
 
-    for (const [name, seen] of [["first", firstSeen], ["second", secondSeen], ["third", thirdSeen], ["fourth", fourthSeen]]) {
+    // 16. The list's order, and which rows it holds, are the service's: a
+    // second user's page sorted by title, 27 tasks (more than a page), and
+    // titles whose order differs between byte order (SQLite), UTF-16 order
+    // (JavaScript's `<`) and a linguistic collation (PostgreSQL): "😀"
+    // against "ﬁ" or "～", "Äpfel" against "apple", "_x" against "Banana".
+    // Tasks created and renamed elsewhere, one beyond the loaded rows, one
+    // from the rows after them, and one renamed on this page, each land
+    // where the service's own list (GET ?sort=title, read from the service
+    // after each write, never written here) puts them; the page keeps its
+    // 25 rows; an edit in progress survives every re-read (set aside with
+    // its draft when its task leaves the rows); "Load more" then goes on
+    // exactly where the service's list does.
+    const sorter = "web-sorter";
+    const sorterApi = clientOf(sorter, await mint(sorter));
+    const seeds = ["apple", "Banana", "_x", "Äpfel", "😀 party"];
+    for (let n = 1; n <= 22; n += 1) seeds.push(`～ later ${String(n).padStart(2, "0")}`);
+    const seeded = [];
+    for (const title of seeds) seeded.push(await sorterApi("POST", "/tasks", { title }));
+    check("27 tasks for the sorting check are created", seeded.every((r) => r.status === 201), JSON.stringify(seeded.find((r) => r.status !== 201)));
+    const idOf = (title) => seeded.find((r) => r.body?.title === title)?.body.id;
+    const serverTitles = async () => (await sorterApi("GET", "/tasks?sort=title&limit=1000")).body.map((t) => t.title);
+
+    const fifth = await browser.newPage();
+    await fifth.setViewportSize({ width: 1000, height: 900 });
+    const fifthSeen = watch(fifth, [412]);
+    await signIn(fifth, service, sorter);
+    await fifth.selectOption("#filter-sort", "title");
+    /**
+     * Waits until the page's rows are the first rows of the service's list,
+     * in its order (at least a page of them, or all), and its count is the
+     * service's: a change applied, wherever it went.
+     */
+    const inServiceOrder = async (what) => {
+      const expected = await serverTitles();
+      const ok = await eventually(
+        fifth,
+        ([expected, page]) => {
+          const shown = [...document.querySelectorAll("#task-list .task-title")].map((t) => t.textContent);
+          const count = document.getElementById("count").textContent;
+          return (
+            shown.length >= Math.min(page, expected.length) &&
+            shown.every((title, i) => title === expected[i]) &&
+            count.endsWith(` of ${expected.length} tasks.`)
+          );
+        },
+        [expected, 25],
+      );
+      const shown = await titles(fifth);
+      check(what, ok, `page ${JSON.stringify(shown)}, service ${JSON.stringify(expected.slice(0, shown.length + 1))}`);
+      return expected;
+    };
+    await inServiceOrder("sorted by title, the page shows the service's first 25 rows");
+
+    // An edit in progress on "_x": typed, not saved.
+    const underscore = idOf("_x");
+    await fifth.getByRole("button", { name: "Edit _x", exact: true }).click();
+    const editOpen = await eventually(fifth, ([id]) => document.getElementById(`edit-title-${id}`) !== null, [underscore]);
+    check("Edit opens the form on “_x”", editOpen);
+    await fifth.fill(`#edit-title-${underscore}`, "draft title");
+
+    check("“ﬁg jam” is created elsewhere", (await sorterApi("POST", "/tasks", { title: "ﬁg jam" })).status === 201);
+    await inServiceOrder("“ﬁg jam” lands where the service's list puts it");
+    const rows = (await titles(fifth)).length;
+    check("the page keeps its 25 rows (the last one moves to the next page)", rows === 25, String(rows));
+    const draft = await fifth.evaluate(([id]) => {
+      const input = document.getElementById(`edit-title-${id}`);
+      return { value: input?.value, focused: document.activeElement === input };
+    }, [underscore]);
+    check("the edit in progress survives the re-read: still open, its draft and focus kept", draft.value === "draft title" && draft.focused, JSON.stringify(draft));
+
+    check("“😀 smile” is created elsewhere", (await sorterApi("POST", "/tasks", { title: "😀 smile" })).status === 201);
+    await inServiceOrder("“😀 smile” lands where the service's list puts it (for SQLite: past the loaded rows, not shown)");
+
+    const renamedApple = await sorterApi("PATCH", `/tasks/${idOf("apple")}`, { title: "😀 apple" });
+    check("“apple” is renamed “😀 apple” elsewhere", renamedApple.status === 200, JSON.stringify(renamedApple));
+    await inServiceOrder("the renamed task moves where the service's list puts it");
+
+    const fromNextPage = await sorterApi("PATCH", `/tasks/${idOf("～ later 22")}`, { title: "Aardvark" });
+    check("a task beyond the loaded rows is renamed “Aardvark” elsewhere", fromNextPage.status === 200, JSON.stringify(fromNextPage));
+    await inServiceOrder("the task renamed on the next page lands where the service's list puts it");
+
+    // An edit in progress on a task that a change elsewhere moves: kept.
+    const apfel = idOf("Äpfel");
+    await fifth.getByRole("button", { name: "Edit Äpfel", exact: true }).click();
+    await eventually(fifth, ([id]) => document.getElementById(`edit-title-${id}`) !== null, [apfel]);
+    await fifth.fill(`#edit-title-${apfel}`, "Äpfel draft");
+    const movedApfel = await sorterApi("PATCH", `/tasks/${apfel}`, { title: "😀 Äpfel" });
+    check("“Äpfel” is renamed “😀 Äpfel” elsewhere while this page edits it", movedApfel.status === 200, JSON.stringify(movedApfel));
+    const afterApfel = await inServiceOrder("the task being edited moves where the service's list puts it");
+    const leftRows = afterApfel.indexOf("😀 Äpfel") >= 25;
+    const draftKept = await eventually(
+      fifth,
+      ([id, leftRows]) => {
+        const input = document.getElementById(`edit-title-${id}`);
+        const aside = document.getElementById("set-aside");
+        return input?.value === "Äpfel draft" && aside?.contains(input) === leftRows && aside.hidden === !leftRows;
+      },
+      [apfel, leftRows],
+    );
+    check(
+      `its draft is kept (${leftRows ? "set aside, as it left the loaded rows" : "in its row"})`,
+      draftKept,
+      await fifth.evaluate(() => document.getElementById("set-aside")?.outerHTML.slice(0, 300) ?? "no #set-aside"),
+    );
+    const cancelled = await fifth
+      .click(`#set-aside li[data-id="${apfel}"] form button.secondary, #task-list li[data-id="${apfel}"] form button.secondary`, { timeout: DELIVERY_MS })
+      .then(() => eventually(fifth, () => document.getElementById("set-aside")?.hidden === true && !document.querySelector("#set-aside li")))
+      .catch(() => false);
+    check("Cancel closes it (and the set-aside box)", cancelled);
+
+    // This page's own save of the "_x" draft, renamed to move.
+    await fifth.fill(`#edit-title-${underscore}`, "😀 underscore");
+    await fifth.click(`li[data-id="${underscore}"] form button[type=submit]`);
+    // The click returns before the save does: the service's order is read
+    // once it has the new title.
+    let savedUnderscore;
+    for (let waited = 0; waited < DELIVERY_MS; waited += 50) {
+      savedUnderscore = await sorterApi("GET", `/tasks/${underscore}`);
+      if (savedUnderscore.body?.title === "😀 underscore") break;
+      await sleep(50);
+    }
+    check("the save (opened before three re-reads) went through", savedUnderscore.body?.title === "😀 underscore", JSON.stringify(savedUnderscore.body));
+    await inServiceOrder("a rename saved on this page lands where the service's list puts it");
+
+    // Load more: the rest, exactly as the service lists it.
+    await fifth.click("#more");
+    const all = await serverTitles();
+    const loadedAll = await eventually(
+      fifth,
+      ([all]) => {
+        const shown = [...document.querySelectorAll("#task-list .task-title")].map((t) => t.textContent);
+        return JSON.stringify(shown) === JSON.stringify(all) && document.getElementById("more").hidden;
+      },
+      [all],
+    );
+    check("“Load more” then shows the rest, in the service's order", loadedAll, `page ${JSON.stringify(await titles(fifth))}, service ${JSON.stringify(all)}`);
+
+    for (const [name, seen] of [["first", firstSeen], ["second", secondSeen], ["third", thirdSeen], ["fourth", fourthSeen], ["fifth", fifthSeen]]) {
       const external = seen.requests.filter((url) => !url.startsWith(`${service.url}/`) && !url.startsWith("data:"));
       check(`the ${name} page fetched nothing from outside the service`, external.length === 0, external.join(", "));
       check(`no script errors on the ${name} page`, seen.problems.length === 0, seen.problems.join("; "));
