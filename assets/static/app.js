@@ -9,9 +9,20 @@
 // text/event-stream`) with a fetch-based reader of its own, because the
 // browser's EventSource cannot send an `Authorization` header. Every error
 // shown is the problem+json `detail` and `errors` the service sent.
+//
+// The order of the list, and which tasks are in it, is the service's alone
+// (its database's collation decides how titles sort): the page never sorts
+// or filters tasks itself. A change from the stream removes a deleted task at
+// once and updates a task in place when neither its sort key nor anything
+// the filter reads changed; any other change reads the loaded rows again
+// (once for a burst of changes).
 
 const STORAGE_KEY = "todo-api-web-client";
 const PAGE_SIZE = 25;
+// The most rows one list request may ask for (the API's `limit`).
+const MAX_LIMIT = 1000;
+// How long a burst of changes gathers before the list is read again.
+const REREAD_MS = 150;
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 
@@ -26,15 +37,26 @@ const state = {
   // id -> { etag, updatedAt }: the ETag of the version of a task the page
   // shows, known from single-task answers only.
   etags: new Map(),
+  // The next page (`Link`), asking for PAGE_SIZE rows.
   next: null,
   total: 0,
+  // How many rows the list holds: a page after a load, one more per "Load
+  // more". Reading the list again reads this many.
+  window: PAGE_SIZE,
   filter: { status: "all", sort: "created", order: "", q: "", tags: [] },
   lastEventId: 0,
   stream: null,
-  // While the list (re)loads, events wait here, then apply on top of it.
+  // While the list is read, changes wait here, then apply on top of it.
   loading: null,
   pending: [],
+  // Bumped by every load and by sign-out: a read it overtook shows nothing.
   generation: 0,
+  // Tasks deleted since the read in flight began: it may still list them.
+  gone: new Set(),
+  // A change may have moved a task, or into or out of the list: read the
+  // list again (soon: `rereadTimer`).
+  stale: false,
+  rereadTimer: null,
 };
 
 // ---------------------------------------------------------------- helpers
@@ -133,7 +155,7 @@ function untilDate(value) {
  * Wednesday", "FREQ=MONTHLY;BYDAY=-1FR;COUNT=3" "every month on the last
  * Friday, 3 times". What it cannot read it shows as it is.
  */
-export function describeRule(rule) {
+function describeRule(rule) {
   const parts = {};
   for (const part of String(rule).split(";")) {
     const [name, value] = part.split("=");
@@ -356,12 +378,20 @@ function signOut() {
   state.token = null;
   state.tasks = [];
   state.etags.clear();
+  // Reads in flight show nothing; changes waiting for them go.
+  state.generation += 1;
+  state.pending = [];
+  state.stale = false;
+  clearTimeout(state.rereadTimer);
+  state.rereadTimer = null;
   sessionStorage.removeItem(STORAGE_KEY);
   delete document.body.dataset.signedIn;
   $("session").hidden = true;
   $("tasks").hidden = true;
   $("sign-in").hidden = false;
   $("task-list").replaceChildren();
+  $("set-aside-list").replaceChildren();
+  $("set-aside").hidden = true;
   setLive("off");
 }
 
@@ -392,43 +422,117 @@ function listQuery(limit = PAGE_SIZE) {
   return `${userPath()}/tasks?${query}`;
 }
 
+/** The URL of a list page asking for `limit` rows (a `Link` keeps the limit of the request it answers). */
+function withLimit(url, limit) {
+  return /[?&]limit=/.test(url)
+    ? url.replace(/([?&])limit=[^&#]*/, `$1limit=${limit}`)
+    : `${url}${url.includes("?") ? "&" : "?"}limit=${limit}`;
+}
+
+/** The next page after a list response, asking for PAGE_SIZE rows, or null. */
+function nextPage(response) {
+  const link = nextLink(response);
+  return link ? withLimit(link, PAGE_SIZE) : null;
+}
+
 /**
- * Loads the first page for the current filter. Events that arrive
- * meanwhile wait, then apply on top of it; of two loads in flight, the
- * later one wins.
+ * One read of the list: `fetchRows()` resolves to what `show(result)` puts
+ * on the page. Changes that arrive meanwhile wait, then apply on top of
+ * it; a read that a later load (or sign-out) overtook shows nothing.
  */
-async function reload() {
-  const generation = ++state.generation;
-  const loading = api("GET", listQuery()).then(async (response) => ({ response, tasks: await response.json() }));
+async function readList(fetchRows, show) {
+  const generation = state.generation;
+  state.gone.clear();
+  const loading = fetchRows();
   state.loading = loading;
-  let result;
   try {
-    result = await loading;
+    const result = await loading;
+    if (generation === state.generation) show(result);
   } finally {
-    if (state.loading === loading) state.loading = null;
+    if (state.loading === loading) {
+      state.loading = null;
+      state.pending.splice(0).forEach(applyEvent);
+      if (state.stale) rereadSoon();
+    }
   }
-  if (generation !== state.generation) return;
-  state.tasks = result.tasks;
-  state.total = Number(result.response.headers.get("x-total-count") ?? result.tasks.length);
-  state.next = nextLink(result.response);
-  renderList();
-  state.pending.splice(0).forEach(applyEvent);
+}
+
+/**
+ * Reads the first `rows` rows of the list for the current filter (more than
+ * one request's worth by following `Link`) and shows them as they come, in
+ * the service's order.
+ */
+function load(rows) {
+  state.generation += 1;
+  state.stale = false;
+  return readList(
+    async () => {
+      let response = await api("GET", listQuery(Math.min(rows, MAX_LIMIT)));
+      const tasks = await response.json();
+      const total = Number(response.headers.get("x-total-count") ?? tasks.length);
+      let next = nextLink(response);
+      while (next && tasks.length < rows) {
+        response = await api("GET", withLimit(next, Math.min(rows - tasks.length, MAX_LIMIT)));
+        tasks.push(...(await response.json()));
+        next = nextLink(response);
+      }
+      return { tasks, total, next: next ? withLimit(next, PAGE_SIZE) : null };
+    },
+    ({ tasks, total, next }) => {
+      state.tasks = tasks.filter((task) => !state.gone.has(task.id));
+      state.total = Math.max(0, total - (tasks.length - state.tasks.length));
+      state.next = next;
+      renderList();
+    },
+  );
+}
+
+/** Loads the first page for the current filter (a new filter, sort or search). */
+function reload() {
+  state.window = PAGE_SIZE;
+  return load(PAGE_SIZE);
+}
+
+/** Reads the rows the list holds again: the service puts each task where it belongs. */
+function reread() {
+  return load(state.window);
+}
+
+/** Reads the list again soon: one read for the changes of a burst. */
+function rereadSoon() {
+  state.stale = true;
+  if (state.rereadTimer !== null) return;
+  state.rereadTimer = setTimeout(() => {
+    state.rereadTimer = null;
+    // A read in flight reads again when it ends, if still needed.
+    if (state.stale && state.token && !state.loading) reread().catch(report);
+  }, REREAD_MS);
 }
 
 async function loadMore() {
+  while (state.loading) await state.loading.catch(() => {});
   if (!state.next) return;
-  const response = await api("GET", state.next);
-  const page = await response.json();
-  const known = new Set(state.tasks.map((t) => t.id));
-  for (const task of page) {
-    if (!known.has(task.id)) {
-      state.tasks.push(task);
-      $("task-list").append(renderTask(task));
-    }
-  }
-  state.total = Number(response.headers.get("x-total-count") ?? state.total);
-  state.next = nextLink(response);
-  renderCount();
+  const url = state.next;
+  state.window = Math.max(state.window, state.tasks.length) + PAGE_SIZE;
+  await readList(
+    async () => {
+      const response = await api("GET", url);
+      return { response, page: await response.json() };
+    },
+    ({ response, page }) => {
+      const known = new Set(state.tasks.map((t) => t.id));
+      for (const task of page) {
+        if (!known.has(task.id) && !state.gone.has(task.id)) {
+          state.tasks.push(task);
+          $("task-list").append(renderTask(task, rowOf(task.id)));
+        }
+      }
+      tidySetAside();
+      state.total = Number(response.headers.get("x-total-count") ?? state.total);
+      state.next = nextPage(response);
+      renderCount();
+    },
+  );
 }
 
 /** The count and the tag cloud, after changes (debounced). */
@@ -448,90 +552,72 @@ async function loadTags() {
   renderTags(await response.json());
 }
 
-/** Whether a task belongs in the list under the current filter. */
-function matches(task) {
-  const { status, q, tags } = state.filter;
-  if (status === "pending" && task.completed) return false;
-  if (status === "completed" && !task.completed) return false;
-  if (!tags.every((tag) => task.tags.includes(tag))) return false;
-  const needle = q.trim().toLowerCase();
-  if (needle && !task.title.toLowerCase().includes(needle) && !(task.description ?? "").toLowerCase().includes(needle)) {
-    return false;
-  }
+// The field of a task that each `sort` orders by.
+const SORT_FIELD = { created: "created_at", updated: "updated_at", title: "title", due_date: "due_date", priority: "priority" };
+
+/**
+ * Whether a change leaves a listed task where it is: the same sort key, and
+ * nothing the filter reads changed. Where a task goes otherwise is for the
+ * service to say.
+ */
+function staysPut(before, after) {
+  const { sort, status, q, tags } = state.filter;
+  const field = SORT_FIELD[sort];
+  if (before[field] !== after[field]) return false;
+  if (status !== "all" && before.completed !== after.completed) return false;
+  if (q.trim() && (before.title !== after.title || before.description !== after.description)) return false;
+  if (tags.length > 0 && before.tags.join("\n") !== after.tags.join("\n")) return false;
   return true;
 }
 
-const PRIORITY_RANK = { low: 0, medium: 1, high: 2 };
-const DEFAULT_ORDER = { created: "desc", updated: "desc", title: "asc", due_date: "asc", priority: "desc" };
-
-/** The service's order: the sort key, undated tasks last, ties on id. */
-function compare(a, b) {
-  const { sort } = state.filter;
-  const sign = (state.filter.order || DEFAULT_ORDER[sort]) === "asc" ? 1 : -1;
-  const key = (task) =>
-    ({
-      created: task.created_at,
-      updated: task.updated_at,
-      title: task.title,
-      due_date: task.due_date,
-      priority: PRIORITY_RANK[task.priority],
-    })[sort];
-  const [x, y] = [key(a), key(b)];
-  if (x === null && y !== null) return 1;
-  if (y === null && x !== null) return -1;
-  if (x !== y) return (x < y ? -1 : 1) * sign;
-  return (a.id - b.id) * sign;
+/** A change to apply: now, or once the read of the list in flight has ended. */
+function receive(event) {
+  if (state.loading && event.type !== "task.deleted") state.pending.push(event);
+  else applyEvent(event);
 }
 
+/** Shows a version of a task that this page has just read or written. */
+const show = (task) => receive({ type: "task.updated", task_id: task.id, task });
+
 /**
- * Puts a task where it belongs in the list (or takes it out when it no
- * longer matches the filter); a task that sorts past the last loaded row
- * while more pages remain stays for "Load more".
+ * Shows a task's new version: in place when it stays put; a task that may
+ * have moved, or entered or left the list, has the list read again (and
+ * meanwhile shows its new content where it was).
  */
-function upsert(task) {
+function place(task) {
   const index = state.tasks.findIndex((t) => t.id === task.id);
   const current = index >= 0 ? state.tasks[index] : null;
   // An older version (a replayed event) never replaces a newer one.
   if (current && current.updated_at > task.updated_at) return;
   const known = state.etags.get(task.id);
   if (known && known.updatedAt !== task.updated_at) state.etags.delete(task.id);
+  if (!current || !staysPut(current, task)) rereadSoon();
+  if (!current || current.updated_at === task.updated_at) return;
+  state.tasks[index] = task;
   const oldRow = rowOf(task.id);
-  const focused = oldRow?.contains(document.activeElement) ? document.activeElement.id : "";
-  if (index >= 0) state.tasks.splice(index, 1);
-  oldRow?.remove();
-  // The count moves at once; refreshMeta() then reads the service's.
-  const shown = matches(task);
-  if (shown !== Boolean(current)) {
-    state.total = Math.max(0, state.total + (shown ? 1 : -1));
-    renderCount();
-  }
-  if (!shown) return;
-  let at = state.tasks.findIndex((t) => compare(task, t) < 0);
-  if (at < 0) {
-    if (state.next) return;
-    at = state.tasks.length;
-  }
-  // The rows are state.tasks, in order: the new row goes in at the same place.
-  state.tasks.splice(at, 0, task);
-  const row = renderTask(task, oldRow);
-  const list = $("task-list");
-  list.insertBefore(row, list.children[at] ?? null);
-  if (focused) document.getElementById(focused)?.focus();
-  if (current) row.classList.add("flash");
+  if (!oldRow) return;
+  keepingFocus(() => {
+    const row = renderTask(task, oldRow);
+    oldRow.replaceWith(row);
+    row.classList.add("flash");
+  });
 }
 
 function remove(id) {
-  const row = rowOf(id);
+  const listed = state.tasks.some((t) => t.id === id);
   state.tasks = state.tasks.filter((t) => t.id !== id);
   state.etags.delete(id);
-  if (row) {
-    row.remove();
+  if (state.loading) state.gone.add(id);
+  rowOf(id)?.remove();
+  tidySetAside();
+  if (listed) {
     state.total = Math.max(0, state.total - 1);
     renderCount();
   }
 }
 
-const rowOf = (id) => $("task-list").querySelector(`li[data-id="${id}"]`);
+/** A task's row: in the list, or set aside with an edit form open. */
+const rowOf = (id) => $("tasks").querySelector(`li.task[data-id="${id}"]`);
 
 function remember(task, response) {
   const etag = response.headers.get("etag");
@@ -551,7 +637,7 @@ async function etagOf(task) {
   const fresh = await response.json();
   remember(fresh, response);
   if (fresh.updated_at !== task.updated_at) {
-    upsert(fresh);
+    show(fresh);
     throw new Problem(412, { detail: "the task has changed since this page showed it" });
   }
   return state.etags.get(task.id).etag;
@@ -568,7 +654,7 @@ async function changedElsewhere(id) {
     const response = await api("GET", `${userPath()}/tasks/${id}`);
     const task = await response.json();
     remember(task, response);
-    upsert(task);
+    show(task);
     return task;
   } catch (error) {
     if (error instanceof Problem && error.status === 404) remove(id);
@@ -595,7 +681,7 @@ async function createTask(form) {
   const response = await api("POST", `${userPath()}/tasks`, { body, headers: { "idempotency-key": randomKey() } });
   const task = await response.json();
   remember(task, response);
-  upsert(task);
+  show(task);
   form.reset();
   clearAlert();
   refreshMeta();
@@ -610,7 +696,7 @@ async function setCompleted(task, completed, checkbox) {
     });
     const updated = await response.json();
     remember(updated, response);
-    upsert(updated);
+    show(updated);
     clearAlert();
     refreshMeta();
   } catch (error) {
@@ -671,10 +757,11 @@ async function openEditor(task) {
     else report(error);
     return;
   }
-  const current = state.tasks.find((t) => t.id === task.id) ?? task;
   const body = rowOf(task.id)?.querySelector(".task-body");
   if (!body || body.querySelector("form")) return;
-  const form = editForm(current, etag);
+  // The form holds the version its ETag belongs to: if the row has moved
+  // on meanwhile, saving is a 412, never a silent overwrite.
+  const form = editForm(task, etag);
   body.append(form);
   form.querySelector("input").focus();
 }
@@ -682,6 +769,11 @@ async function openEditor(task) {
 function editForm(task, etag) {
   const id = task.id;
   const before = formValues(task);
+  // Closing the form also lets go of its row if that was set aside.
+  const close = () => {
+    form.remove();
+    tidySetAside();
+  };
   const field = (name, label, control, hint) =>
     h("div", { class: "field" }, h("label", { for: `edit-${name}-${id}` }, label), control, hint ?? null);
   const input = (name, attributes = {}) =>
@@ -715,18 +807,18 @@ function editForm(task, etag) {
       "div",
       { class: "actions" },
       h("button", { type: "submit" }, "Save"),
-      h("button", { type: "button", class: "secondary", onclick: () => form.remove() }, "Cancel"),
+      h("button", { type: "button", class: "secondary", onclick: close }, "Cancel"),
     ),
   );
   form.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") form.remove();
+    if (event.key === "Escape") close();
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const after = Object.fromEntries([...new FormData(form)].map(([k, v]) => [k, String(v)]));
     const body = changes(before, after);
     if (Object.keys(body).length === 0) {
-      form.remove();
+      close();
       return;
     }
     const button = form.querySelector("button[type=submit]");
@@ -738,14 +830,14 @@ function editForm(task, etag) {
       });
       const updated = await response.json();
       remember(updated, response);
-      form.remove();
-      upsert(updated);
+      close();
+      show(updated);
       clearAlert();
       refreshMeta();
     } catch (error) {
       button.disabled = false;
       if (error instanceof Problem && error.status === 412) {
-        form.remove();
+        close();
         const fresh = await changedElsewhere(id);
         if (fresh) openEditor(fresh);
       } else {
@@ -807,11 +899,60 @@ function renderTask(task, oldRow = null) {
   return h("li", { class: task.completed ? "task done" : "task", dataset: { id: task.id }, "aria-labelledby": titleId }, checkbox, body);
 }
 
+/**
+ * Shows state.tasks, in their order. An edit form open on a task that is
+ * still listed moves with it; one on a task that has left the list (changed
+ * elsewhere, or no longer in the filter) is set aside with its row, so no
+ * edit in progress is lost.
+ */
 function renderList() {
-  // An edit form open on a task that is still listed stays open.
-  $("task-list").replaceChildren(...state.tasks.map((task) => renderTask(task, rowOf(task.id))));
+  const list = $("task-list");
+  keepingFocus(() => {
+    const listed = new Set(state.tasks.map((task) => task.id));
+    for (const row of list.querySelectorAll("li.task")) {
+      if (!listed.has(Number(row.dataset.id)) && row.querySelector("form")) $("set-aside-list").append(row);
+    }
+    list.replaceChildren(...state.tasks.map((task) => renderTask(task, rowOf(task.id))));
+    tidySetAside();
+  });
   renderCount();
   renderActiveTags();
+}
+
+/** The set-aside rows keep only those with a form still open (and not listed). */
+function tidySetAside() {
+  const aside = $("set-aside-list");
+  for (const row of aside.querySelectorAll("li.task")) {
+    if (!row.querySelector("form") || $("task-list").querySelector(`li.task[data-id="${row.dataset.id}"]`)) row.remove();
+  }
+  $("set-aside").hidden = aside.children.length === 0;
+}
+
+/**
+ * Runs `redraw`, which replaces rows, so that the focus (and the caret of a
+ * field being typed in) stays where it was: on the same element where that
+ * is still on the page, else on the element with its id.
+ */
+function keepingFocus(redraw) {
+  const active = $("tasks").contains(document.activeElement) ? document.activeElement : null;
+  let caret = null;
+  try {
+    if (typeof active?.selectionStart === "number") caret = [active.selectionStart, active.selectionEnd, active.selectionDirection];
+  } catch {
+    // a control without a caret
+  }
+  redraw();
+  if (!active || document.activeElement === active) return;
+  const target = active.isConnected ? active : active.id ? document.getElementById(active.id) : null;
+  if (!target) return;
+  target.focus({ preventScroll: true });
+  if (caret && target === active) {
+    try {
+      target.setSelectionRange(...caret);
+    } catch {
+      // a control without a caret
+    }
+  }
 }
 
 function renderCount() {
@@ -962,9 +1103,7 @@ async function follow() {
         delay = RETRY_FIRST_MS;
         await readEvents(response.body, (message) => {
           try {
-            const event = JSON.parse(message.data);
-            if (state.loading) state.pending.push(event);
-            else applyEvent(event);
+            receive(JSON.parse(message.data));
           } catch (error) {
             console.warn("an event that is not JSON", message, error);
           }
@@ -991,14 +1130,15 @@ function applyEvent(event) {
   switch (event.type) {
     case "task.created":
     case "task.updated":
-      if (event.task) upsert(event.task);
+      if (event.task) place(event.task);
       break;
     case "task.deleted":
       remove(event.task_id);
       break;
     case "task.reminder":
+      // A reminder changes no task: a listed one shows its latest version.
       if (event.task) {
-        upsert(event.task);
+        if (state.tasks.some((t) => t.id === event.task.id)) place(event.task);
         remind(event.task);
       }
       break;
