@@ -5,7 +5,7 @@
 //! `/tags/Work` and `/tags/work` name the same tag.
 
 use axum::{
-    extract::RawPathParams,
+    extract::Path,
     http::StatusCode,
     response::{IntoResponse, Response},
     routing, Json,
@@ -25,14 +25,6 @@ use crate::{
 };
 
 type ApiResult = Result<Response, ApiError>;
-
-/// The path's `{name}`, percent-decoded by axum.
-fn tag_name(params: &RawPathParams) -> &str {
-    params
-        .iter()
-        .find(|(name, _)| *name == "name")
-        .map_or("", |(_, value)| value)
-}
 
 /// A tag no task carries is "not found" in the tag's own words.
 fn tag_error(error: DomainError) -> ApiError {
@@ -74,14 +66,13 @@ pub async fn rename(
     auth: AuthUser,
     Db(db): Db,
     Wake(wakeups): Wake,
-    params: RawPathParams,
+    Path(path): Path<TagPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult {
     let new_name = tag_rename_from_json(body.as_ref())?;
-    let renamed =
-        tags::rename_for_user(&db, &wakeups, &auth.owner_id, tag_name(&params), &new_name)
-            .await
-            .map_err(tag_error)?;
+    let renamed = tags::rename_for_user(&db, &wakeups, &auth.owner_id, &path.name, &new_name)
+        .await
+        .map_err(tag_error)?;
     Ok(Json(TagResponse::from(renamed)).into_response())
 }
 
@@ -100,9 +91,9 @@ pub async fn remove(
     auth: AuthUser,
     Db(db): Db,
     Wake(wakeups): Wake,
-    params: RawPathParams,
+    Path(path): Path<TagPath>,
 ) -> ApiResult {
-    tags::delete_for_user(&db, &wakeups, &auth.owner_id, tag_name(&params))
+    tags::delete_for_user(&db, &wakeups, &auth.owner_id, &path.name)
         .await
         .map_err(tag_error)?;
     Ok(StatusCode::NO_CONTENT.into_response())

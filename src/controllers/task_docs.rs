@@ -8,6 +8,7 @@
 //! model's constants as literals (utoipa takes no constants there);
 //! `tests/requests/openapi.rs` checks that they agree.
 
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::models::{
@@ -23,18 +24,20 @@ pub struct UserPath {
     pub user_id: String,
 }
 
-/// `/api/{user_id}/tasks/{id}...`
-#[derive(IntoParams)]
+/// `/api/{user_id}/tasks/{id}...`; read as text (axum's `Path`), so that
+/// an id that is not a positive integer is a 404 after the body's checks.
+#[derive(IntoParams, Deserialize)]
 #[into_params(parameter_in = Path)]
 pub struct TaskPath {
     /// The token's `sub`; another value is a 403
     pub user_id: String,
     /// The task id; not a positive integer, another user's or missing: 404
-    pub id: i64,
+    #[param(value_type = i64)]
+    pub id: String,
 }
 
 /// `/api/{user_id}/tags/{name}`
-#[derive(IntoParams)]
+#[derive(IntoParams, Deserialize)]
 #[into_params(parameter_in = Path)]
 pub struct TagPath {
     /// The token's `sub`; another value is a 403

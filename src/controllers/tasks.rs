@@ -8,7 +8,7 @@
 //! groups of `crate::errors`.
 
 use axum::{
-    extract::{Query, RawPathParams},
+    extract::{Path, Query},
     http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri},
     response::{IntoResponse, Response},
     routing, Json,
@@ -49,12 +49,10 @@ const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
 
 /// The `{id}` of the path (percent-decoded by axum): a positive integer,
 /// or the task is not found.
-fn task_id(params: &RawPathParams) -> Result<i64, ApiError> {
-    params
-        .iter()
-        .find(|(name, _)| *name == "id")
-        .filter(|(_, raw)| !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|(_, raw)| raw.parse::<i64>().ok())
+fn task_id(path: &TaskPath) -> Result<i64, ApiError> {
+    Some(path.id.as_str())
+        .filter(|raw| !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|raw| raw.parse::<i64>().ok())
         .filter(|id| *id > 0)
         .ok_or(ApiError::NotFound)
 }
@@ -86,29 +84,14 @@ fn created(collection: &Uri, task: tasks::Model) -> Response {
     response
 }
 
-/// Percent-encodes a query component (RFC 3986 unreserved characters stay).
-fn encode_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// The `Link` to the next page: this request's path and parameters with the
-/// new cursor.
+/// new cursor, form-encoded as `Query` reads them.
 fn next_link(uri: &Uri, pairs: &[(String, String)], cursor: &str) -> String {
-    let mut query: Vec<String> = pairs
-        .iter()
-        .filter(|(name, _)| name != "cursor")
-        .map(|(name, value)| format!("{}={}", encode_component(name), encode_component(value)))
-        .collect();
-    query.push(format!("cursor={}", encode_component(cursor)));
-    format!("<{}?{}>; rel=\"next\"", uri.path(), query.join("&"))
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(name, _)| name != "cursor"))
+        .append_pair("cursor", cursor)
+        .finish();
+    format!("<{}?{query}>; rel=\"next\"", uri.path())
 }
 
 #[utoipa::path(
@@ -243,10 +226,10 @@ pub async fn create(
 pub async fn show(
     auth: AuthUser,
     Db(db): Db,
-    params: RawPathParams,
+    Path(path): Path<TaskPath>,
     preconditions: Preconditions,
 ) -> ApiResult {
-    let id = task_id(&params)?;
+    let id = task_id(&path)?;
     let task = tasks::Model::find_for_user(&db, &auth.owner_id, id).await?;
     let etag = task.etag();
     if let Some(if_none_match) = &preconditions.if_none_match {
@@ -264,12 +247,12 @@ async fn update(
     auth: AuthUser,
     db: DatabaseConnection,
     wakeups: Wakeups,
-    params: RawPathParams,
+    path: TaskPath,
     preconditions: Preconditions,
     body: Option<serde_json::Value>,
 ) -> ApiResult {
     let changes = TaskChanges::from_json(body.as_ref())?;
-    let id = task_id(&params)?;
+    let id = task_id(&path)?;
     let task = tasks::Model::update_for_user(
         &db,
         &wakeups,
@@ -299,11 +282,11 @@ pub async fn put(
     auth: AuthUser,
     Db(db): Db,
     Wake(wakeups): Wake,
-    params: RawPathParams,
+    Path(path): Path<TaskPath>,
     preconditions: Preconditions,
     JsonBody(body): JsonBody,
 ) -> ApiResult {
-    update(auth, db, wakeups, params, preconditions, body).await
+    update(auth, db, wakeups, path, preconditions, body).await
 }
 
 #[utoipa::path(
@@ -323,11 +306,11 @@ pub async fn patch(
     auth: AuthUser,
     Db(db): Db,
     Wake(wakeups): Wake,
-    params: RawPathParams,
+    Path(path): Path<TaskPath>,
     preconditions: Preconditions,
     JsonBody(body): JsonBody,
 ) -> ApiResult {
-    update(auth, db, wakeups, params, preconditions, body).await
+    update(auth, db, wakeups, path, preconditions, body).await
 }
 
 #[utoipa::path(
@@ -347,12 +330,12 @@ pub async fn complete(
     auth: AuthUser,
     Db(db): Db,
     Wake(wakeups): Wake,
-    params: RawPathParams,
+    Path(path): Path<TaskPath>,
     preconditions: Preconditions,
     JsonBody(body): JsonBody,
 ) -> ApiResult {
     let completed = completion_from_json(body.as_ref())?;
-    let id = task_id(&params)?;
+    let id = task_id(&path)?;
     let task = tasks::Model::set_completion_for_user(
         &db,
         &wakeups,
@@ -380,10 +363,10 @@ pub async fn remove(
     auth: AuthUser,
     Db(db): Db,
     Wake(wakeups): Wake,
-    params: RawPathParams,
+    Path(path): Path<TaskPath>,
     preconditions: Preconditions,
 ) -> ApiResult {
-    let id = task_id(&params)?;
+    let id = task_id(&path)?;
     tasks::Model::delete_for_user(
         &db,
         &wakeups,

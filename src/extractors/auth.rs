@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use axum::{
-    extract::{FromRequestParts, RawPathParams},
+    extract::{FromRequestParts, Path},
     http::{header, request::Parts, Extensions, HeaderMap},
 };
 use loco_rs::app::AppContext;
@@ -88,17 +88,18 @@ impl FromRequestParts<AppContext> for AuthUser {
             .ok_or_else(|| ApiError::Internal("the token verifier is not set up".to_string()))?;
         let user = verifier.verify(token).await?;
 
-        let params = RawPathParams::from_request_parts(parts, ctx)
-            .await
-            .map_err(|_| ApiError::Forbidden)?;
+        /// The one path parameter every `/api/{user_id}/...` route has.
+        #[derive(serde::Deserialize)]
+        struct UserPath {
+            user_id: String,
+        }
         // axum hands path parameters over percent-decoded (and refuses
         // ones that do not decode to UTF-8), so this compares the decoded
         // `{user_id}` with `sub`, byte for byte.
-        let path_user = params
-            .iter()
-            .find(|(name, _)| *name == "user_id")
-            .map(|(_, value)| value);
-        if path_user != Some(user.user_id.as_str()) {
+        let Path(path) = Path::<UserPath>::from_request_parts(parts, ctx)
+            .await
+            .map_err(|_| ApiError::Forbidden)?;
+        if path.user_id != user.user_id {
             return Err(ApiError::Forbidden);
         }
         admit(ctx, &parts.extensions, &user.user_id)?;

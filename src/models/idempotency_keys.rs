@@ -85,45 +85,13 @@ pub fn check_key(key: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The fingerprint of a request body, compared as parsed JSON: object
-/// members are sorted, so key order and white space do not matter.
+/// The fingerprint of a request body, compared as parsed JSON: key order
+/// and white space do not matter (serde_json's map keeps its keys sorted,
+/// so a value writes the same text however its object was sent).
 #[must_use]
 pub fn request_hash(body: Option<&serde_json::Value>) -> String {
-    fn canonical(value: &serde_json::Value, out: &mut String) {
-        match value {
-            serde_json::Value::Object(map) => {
-                let mut members: Vec<_> = map.iter().collect();
-                members.sort_by(|a, b| a.0.cmp(b.0));
-                out.push('{');
-                for (i, (key, value)) in members.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(&serde_json::Value::String(key.clone()).to_string());
-                    out.push(':');
-                    canonical(value, out);
-                }
-                out.push('}');
-            }
-            serde_json::Value::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    canonical(item, out);
-                }
-                out.push(']');
-            }
-            other => out.push_str(&other.to_string()),
-        }
-    }
-    let mut text = String::new();
-    if let Some(body) = body {
-        canonical(body, &mut text);
-    }
-    let digest = Sha256::digest(text.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let text = body.map(serde_json::Value::to_string).unwrap_or_default();
+    format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
 /// Creates `task` for the owner once per `key`: the first call creates it

@@ -1,10 +1,11 @@
 //! Writes that survive the network: `ETag`, `If-None-Match` (304),
 //! `If-Match` (412), and idempotent creates with `Idempotency-Key`.
 
-use insta::assert_json_snapshot;
 use serde_json::{json, Value};
 
-use crate::support::{create_task, snapshot_of, token, with_app, ALICE, BOB};
+use crate::support::{
+    assert_redacted_snapshot, create_task, snapshot_of, token, with_app, ALICE, BOB,
+};
 
 #[tokio::test]
 async fn etags_and_if_none_match() {
@@ -104,7 +105,7 @@ async fn if_match_guards_every_write() {
             .json(&json!({"title": "B's edit"}))
             .await;
         assert_eq!(b_put.status_code(), 412);
-        assert_json_snapshot!("if_match_stale", snapshot_of(&b_put));
+        assert_redacted_snapshot!("if_match_stale", snapshot_of(&b_put));
         let b_patch = server
             .patch(&path)
             .authorization_bearer(token(ALICE))
@@ -210,7 +211,7 @@ async fn idempotent_creates() {
         // The same key with another body is refused.
         let other = idempotent_post(&server, ALICE, "key-1", &json!({"title": "other"})).await;
         assert_eq!(other.status_code(), 422);
-        assert_json_snapshot!("idempotency_key_reused", snapshot_of(&other));
+        assert_redacted_snapshot!("idempotency_key_reused", snapshot_of(&other));
 
         // Keys belong to one user.
         let bobs = idempotent_post(&server, BOB, "key-1", &body).await;
@@ -266,12 +267,12 @@ async fn answers_and_their_headers() {
         assert_eq!(first.status_code(), 201);
         let replay = idempotent_post(&server, ALICE, "snap-1", &body).await;
         assert_eq!(replay.text(), first.text());
-        assert_json_snapshot!("idempotent_replay", snapshot_of(&replay));
+        assert_redacted_snapshot!("idempotent_replay", snapshot_of(&replay));
 
         crate::support::claim_key_as_running(&ctx.db, ALICE, "snap-2", &body).await;
         let running = idempotent_post(&server, ALICE, "snap-2", &body).await;
         assert_eq!(running.status_code(), 409);
-        assert_json_snapshot!("idempotency_key_in_progress", snapshot_of(&running));
+        assert_redacted_snapshot!("idempotency_key_in_progress", snapshot_of(&running));
         assert_eq!(count(&server, ALICE).await, 1, "the 409 created nothing");
 
         let task: Value = first.json();
@@ -283,7 +284,7 @@ async fn answers_and_their_headers() {
             .add_header("if-none-match", etag.clone())
             .await;
         assert_eq!(not_modified.status_code(), 304);
-        assert_json_snapshot!("not_modified", snapshot_of(&not_modified));
+        assert_redacted_snapshot!("not_modified", snapshot_of(&not_modified));
 
         let stale = server
             .delete(&path)
@@ -291,7 +292,7 @@ async fn answers_and_their_headers() {
             .add_header("if-match", "\"99-0\"")
             .await;
         assert_eq!(stale.status_code(), 412);
-        assert_json_snapshot!("delete_precondition_failed", snapshot_of(&stale));
+        assert_redacted_snapshot!("delete_precondition_failed", snapshot_of(&stale));
 
         create_task(&server, ALICE, json!({"title": "second"})).await;
         let page = server
@@ -299,7 +300,7 @@ async fn answers_and_their_headers() {
             .authorization_bearer(token(ALICE))
             .await;
         assert_eq!(page.status_code(), 200);
-        assert_json_snapshot!("first_of_two_pages", snapshot_of(&page));
+        assert_redacted_snapshot!("first_of_two_pages", snapshot_of(&page));
 
         let deleted = server
             .delete(&path)
@@ -307,7 +308,7 @@ async fn answers_and_their_headers() {
             .add_header("if-match", etag)
             .await;
         assert_eq!(deleted.status_code(), 204);
-        assert_json_snapshot!("deleted", snapshot_of(&deleted));
+        assert_redacted_snapshot!("deleted", snapshot_of(&deleted));
     })
     .await;
 }

@@ -3,12 +3,11 @@
 //! production while the development secret is in use (and is documented
 //! only there).
 
-use insta::assert_json_snapshot;
 use loco_rs::environment::Environment;
 use serde_json::{json, Value};
 use todo_api::settings::DEVELOPMENT_ONLY_SECRET;
 
-use crate::support::{snapshot_of, unknown_route, with_app_in, ALICE};
+use crate::support::{assert_redacted_snapshot, snapshot_of, unknown_route, with_app_in, ALICE};
 
 /// The development configuration's auth: HS256 with the development secret.
 fn development_secret(settings: &mut Value) {
@@ -34,7 +33,7 @@ async fn a_development_token_for_a_user_id() {
                 .await;
             assert_eq!(response.status_code(), 200, "{}", response.text());
             let body: Value = response.json();
-            assert_json_snapshot!(
+            assert_redacted_snapshot!(
                 "dev_token_created",
                 snapshot_of(&response),
                 {".body.token" => "[token]", ".body.expires_at" => "[timestamp]"}
@@ -123,7 +122,7 @@ async fn development_token_refusals() {
                     .bytes(body.as_bytes().to_vec().into())
                     .await;
                 assert_eq!(response.status_code(), status, "{name}");
-                assert_json_snapshot!(name, snapshot_of(&response));
+                assert_redacted_snapshot!(name, snapshot_of(&response));
             }
             let get = server.get("/_dev/token").await;
             assert_eq!(get.status_code(), 405);

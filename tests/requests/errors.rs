@@ -2,17 +2,16 @@
 //! parsing, content types, size limits. All of them are problem+json.
 
 use axum::body::Bytes;
-use insta::assert_json_snapshot;
 use serde_json::{json, Value};
 
-use crate::support::{create_task, snapshot_of, token, with_app, ALICE};
+use crate::support::{assert_redacted_snapshot, create_task, snapshot_of, token, with_app, ALICE};
 
 #[tokio::test]
 async fn unknown_route_is_a_problem_404() {
     with_app(|server, _ctx| async move {
         let response = server.get("/api/nope").await;
         assert_eq!(response.status_code(), 404);
-        assert_json_snapshot!("unknown_route", snapshot_of(&response));
+        assert_redacted_snapshot!("unknown_route", snapshot_of(&response));
         // Before auth: no token needed to learn a route does not exist.
         let deeper = server.get(&format!("/api/{ALICE}/tasks/1/nope")).await;
         assert_eq!(deeper.status_code(), 404);
@@ -26,7 +25,7 @@ async fn wrong_method_is_a_problem_405_with_allow() {
         // Before auth: no token sent.
         let response = server.delete(&format!("/api/{ALICE}/tasks")).await;
         assert_eq!(response.status_code(), 405);
-        assert_json_snapshot!("wrong_method_collection", snapshot_of(&response));
+        assert_redacted_snapshot!("wrong_method_collection", snapshot_of(&response));
 
         let complete = server
             .get(&format!("/api/{ALICE}/tasks/1/complete"))
@@ -49,7 +48,7 @@ async fn malformed_json_is_400() {
             .bytes(Bytes::from_static(b"{\"title\": \"x\""))
             .await;
         assert_eq!(response.status_code(), 400);
-        assert_json_snapshot!("malformed_json", snapshot_of(&response));
+        assert_redacted_snapshot!("malformed_json", snapshot_of(&response));
     })
     .await;
 }
@@ -71,7 +70,7 @@ async fn non_json_body_is_415() {
             // POST on a single task is not a route: 405 before anything else.
             if path.ends_with("/tasks") {
                 assert_eq!(response.status_code(), 415);
-                assert_json_snapshot!("unsupported_media_type", snapshot_of(&response));
+                assert_redacted_snapshot!("unsupported_media_type", snapshot_of(&response));
             } else {
                 assert_eq!(response.status_code(), 405);
             }
@@ -105,7 +104,7 @@ async fn body_over_64_kib_is_413() {
             .json(&huge)
             .await;
         assert_eq!(response.status_code(), 413);
-        assert_json_snapshot!("payload_too_large", snapshot_of(&response));
+        assert_redacted_snapshot!("payload_too_large", snapshot_of(&response));
         let list = server
             .get(&format!("/api/{ALICE}/tasks"))
             .authorization_bearer(token(ALICE))
@@ -169,7 +168,7 @@ async fn refused_tokens_never_reach_the_database_and_a_lost_database_is_503() {
         let lost = server.get(&path).authorization_bearer(token(ALICE)).await;
         assert_eq!(lost.status_code(), 503);
         assert_eq!(lost.header("retry-after").to_str().unwrap(), "5");
-        assert_json_snapshot!("database_unavailable", snapshot_of(&lost));
+        assert_redacted_snapshot!("database_unavailable", snapshot_of(&lost));
     })
     .await;
 }

@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
-use insta::assert_json_snapshot;
 use todo_api::rate_limit::{RateLimitSettings, RateLimiter};
 
-use crate::support::{snapshot_of, token, with_app, ALICE, BOB};
+use crate::support::{assert_redacted_snapshot, snapshot_of, token, with_app, ALICE, BOB};
 
 #[tokio::test]
 async fn rate_limit_is_per_user_with_retry_after() {
@@ -31,7 +30,7 @@ async fn rate_limit_is_per_user_with_retry_after() {
             .parse()
             .unwrap();
         assert!((1..=2).contains(&retry), "Retry-After: {retry}");
-        assert_json_snapshot!("rate_limited", snapshot_of(&limited));
+        assert_redacted_snapshot!("rate_limited", snapshot_of(&limited));
         // Another user has their own budget; refusals before auth cost none.
         let bob = server
             .get(&format!("/api/{BOB}/tasks"))
@@ -51,7 +50,7 @@ async fn oversized_headers_are_431() {
             .add_header("x-padding", "p".repeat(20 * 1024))
             .await;
         assert_eq!(response.status_code(), 431);
-        assert_json_snapshot!("headers_too_large", snapshot_of(&response));
+        assert_redacted_snapshot!("headers_too_large", snapshot_of(&response));
         // An oversized token alone is refused the same way, before auth.
         let huge_token = server
             .get(&format!("/api/{ALICE}/tasks"))

@@ -1,9 +1,10 @@
 //! The list: status filter, every sort and order, isolation between users.
 
-use insta::assert_json_snapshot;
 use serde_json::{json, Value};
 
-use crate::support::{create_task, snapshot_of, token, with_app, ALICE, BOB};
+use crate::support::{
+    assert_redacted_snapshot, create_task, snapshot_of, token, with_app, ALICE, BOB,
+};
 
 fn titles(body: &Value) -> Vec<String> {
     body.as_array()
@@ -69,7 +70,7 @@ async fn list_filters_and_sorts() {
             .get(&format!("/api/{ALICE}/tasks?sort=created&order=asc"))
             .authorization_bearer(token(ALICE))
             .await;
-        assert_json_snapshot!("list_success", snapshot_of(&full));
+        assert_redacted_snapshot!("list_success", snapshot_of(&full));
     })
     .await;
 }
@@ -95,18 +96,18 @@ async fn list_refusals() {
         let path = format!("/api/{ALICE}/tasks");
         let missing = server.get(&path).await;
         assert_eq!(missing.status_code(), 401);
-        assert_json_snapshot!("list_missing_token", snapshot_of(&missing));
+        assert_redacted_snapshot!("list_missing_token", snapshot_of(&missing));
 
         let foreign = server.get(&path).authorization_bearer(token(BOB)).await;
         assert_eq!(foreign.status_code(), 403);
-        assert_json_snapshot!("list_other_users_path", snapshot_of(&foreign));
+        assert_redacted_snapshot!("list_other_users_path", snapshot_of(&foreign));
 
         let invalid = server
             .get(&format!("{path}?status=done&sort=size&order=up"))
             .authorization_bearer(token(ALICE))
             .await;
         assert_eq!(invalid.status_code(), 422);
-        assert_json_snapshot!("list_invalid_parameters", snapshot_of(&invalid));
+        assert_redacted_snapshot!("list_invalid_parameters", snapshot_of(&invalid));
     })
     .await;
 }

@@ -14,8 +14,8 @@ use todo_api::{
 };
 
 use crate::support::{
-    create_task, jws, now, published, snapshot_of, token, with_app, JwksServer, Signer, ALICE, BOB,
-    SECRET,
+    assert_redacted_snapshot, create_task, jws, now, published, snapshot_of, token, with_app,
+    JwksServer, Signer, ALICE, BOB, SECRET,
 };
 
 /// The MCP resource of `config/test.yaml`.
@@ -125,7 +125,7 @@ async fn tools_list_carries_the_rest_schemas() {
             &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
         )
         .await;
-        assert_json_snapshot!("tools_list", snapshot_of(&response));
+        assert_redacted_snapshot!("tools_list", snapshot_of(&response));
     })
     .await;
 }
@@ -163,7 +163,7 @@ async fn initialize_and_discover_serve_every_revision() {
             json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {}}),
         )
         .await;
-        assert_json_snapshot!("discover", snapshot_of(&discovered));
+        assert_redacted_snapshot!("discover", snapshot_of(&discovered));
     })
     .await;
 }
@@ -180,7 +180,7 @@ async fn a_call_on_the_current_revision_needs_no_handshake() {
                 "name": "add_task", "arguments": {"title": "Buy milk"}}}),
         )
         .await;
-        assert_json_snapshot!("call_2026_07_28", snapshot_of(&response));
+        assert_redacted_snapshot!("call_2026_07_28", snapshot_of(&response));
         // A session id from elsewhere changes nothing.
         let with_session = server
             .post("/mcp")
@@ -212,7 +212,7 @@ async fn every_tool_answers_with_the_rest_json() {
         )
         .await;
         let task_id = added["result"]["structuredContent"]["id"].clone();
-        assert_json_snapshot!("add_task", crate::support::redact(&added));
+        assert_redacted_snapshot!("add_task", &added);
         // The same task as REST shows it.
         let rest: Value = server
             .get(&format!("/api/{ALICE}/tasks/{task_id}"))
@@ -222,7 +222,7 @@ async fn every_tool_answers_with_the_rest_json() {
         assert_eq!(rest, added["result"]["structuredContent"]);
 
         let listed = call(&server, ALICE, "list_tasks", json!({"tag": "garden"})).await;
-        assert_json_snapshot!("list_tasks", crate::support::redact(&listed));
+        assert_redacted_snapshot!("list_tasks", &listed);
         let updated = call(
             &server,
             ALICE,
@@ -230,9 +230,9 @@ async fn every_tool_answers_with_the_rest_json() {
             json!({"task_id": task_id, "title": "Water the roses", "description": null}),
         )
         .await;
-        assert_json_snapshot!("update_task", crate::support::redact(&updated));
+        assert_redacted_snapshot!("update_task", &updated);
         let completed = call(&server, ALICE, "complete_task", json!({"task_id": task_id})).await;
-        assert_json_snapshot!("complete_task", crate::support::redact(&completed));
+        assert_redacted_snapshot!("complete_task", &completed);
         let reopened = call(
             &server,
             ALICE,
@@ -251,7 +251,7 @@ async fn every_tool_answers_with_the_rest_json() {
             deleted["result"]["structuredContent"],
             json!({"task_id": task_id, "deleted": true})
         );
-        assert_json_snapshot!("delete_task", crate::support::redact(&deleted));
+        assert_redacted_snapshot!("delete_task", &deleted);
 
         // Every write is in the change feed, as a REST write would be.
         let feed: Vec<Value> = server
@@ -474,7 +474,7 @@ async fn protocol_errors_and_bad_requests() {
             let status = response["status"].as_u64().unwrap_or(0);
             assert!(status < 500, "{name}: {response}");
         }
-        assert_json_snapshot!("protocol_errors", Value::Object(seen));
+        assert_redacted_snapshot!("protocol_errors", Value::Object(seen));
         assert_eq!(task_count(&server, ALICE).await, 0, "nothing was stored");
     })
     .await;
@@ -563,9 +563,9 @@ async fn without_a_token_the_challenge_names_the_resource_metadata() {
     with_app(|server, _ctx| async move {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
         let missing = post(&server, None, Some(LEGACY), &body).await;
-        assert_json_snapshot!("missing_token", snapshot_of(&missing));
+        assert_redacted_snapshot!("missing_token", snapshot_of(&missing));
         let refused = post(&server, Some("not-a-token"), Some(LEGACY), &body).await;
-        assert_json_snapshot!("invalid_token", snapshot_of(&refused));
+        assert_redacted_snapshot!("invalid_token", snapshot_of(&refused));
         let expired = jws(
             &json!({"alg": "HS256", "typ": "JWT"}),
             &json!({"sub": ALICE, "iat": now() - 7200, "exp": now() - 3600}),
@@ -579,7 +579,7 @@ async fn without_a_token_the_challenge_names_the_resource_metadata() {
             "/.well-known/oauth-protected-resource/mcp",
         ] {
             let metadata = server.get(path).await;
-            assert_json_snapshot!("resource_metadata", snapshot_of(&metadata));
+            assert_redacted_snapshot!("resource_metadata", snapshot_of(&metadata));
         }
     })
     .await;
@@ -667,7 +667,7 @@ async fn oauth_access_tokens_open_mcp_and_only_mcp() {
             .get(&format!("/api/{ALICE}/tasks"))
             .authorization_bearer(&good)
             .await;
-        assert_json_snapshot!("access_token_at_rest", snapshot_of(&rest));
+        assert_redacted_snapshot!("access_token_at_rest", snapshot_of(&rest));
 
         let mut refused = serde_json::Map::new();
         for (name, typ, claims) in [
@@ -720,7 +720,7 @@ async fn oauth_access_tokens_open_mcp_and_only_mcp() {
         // ...and not once it is switched off.
         use_jwks_for_mcp(&ctx, &auth, false);
         let api_token = post(&server, Some(&token(ALICE)), Some(LEGACY), &list).await;
-        assert_json_snapshot!("api_token_switched_off", snapshot_of(&api_token));
+        assert_redacted_snapshot!("api_token_switched_off", snapshot_of(&api_token));
         assert_eq!(
             post(&server, Some(&good), Some(LEGACY), &list)
                 .await

@@ -3,10 +3,11 @@
 //! it; the rule and `remind_at` are checked like every field.
 
 use chrono::{Duration, Utc};
-use insta::assert_json_snapshot;
 use serde_json::{json, Value};
 
-use crate::support::{create_task, snapshot_of, token, with_app, ALICE, BOB};
+use crate::support::{
+    assert_redacted_snapshot, create_task, snapshot_of, token, with_app, ALICE, BOB,
+};
 
 fn path_of(task: &Value) -> String {
     format!("/api/{ALICE}/tasks/{}", task["id"])
@@ -59,7 +60,7 @@ async fn completing_a_repeating_task_creates_the_next_once() {
             .get(&format!("/api/{ALICE}/tasks/{next_id}"))
             .authorization_bearer(token(ALICE))
             .await;
-        assert_json_snapshot!("next_occurrence", snapshot_of(&next), {
+        assert_redacted_snapshot!("next_occurrence", snapshot_of(&next), {
             ".body.due_date" => "[a week after the first]",
             ".body.remind_at" => "[an hour before its due date]",
         });
@@ -318,10 +319,10 @@ async fn bad_rules_and_reminders_are_refused_and_store_nothing() {
                 "case {case}: {problem}"
             );
             if *case == "hourly" {
-                assert_json_snapshot!("recurrence_hourly", snapshot_of(&response));
+                assert_redacted_snapshot!("recurrence_hourly", snapshot_of(&response));
             }
             if *case == "no due date" {
-                assert_json_snapshot!("recurrence_without_due_date", snapshot_of(&response));
+                assert_redacted_snapshot!("recurrence_without_due_date", snapshot_of(&response));
             }
         }
         assert_eq!(count(&server).await, 0, "nothing stored");
@@ -340,7 +341,7 @@ async fn bad_rules_and_reminders_are_refused_and_store_nothing() {
             .json(&json!({"due_date": null}))
             .await;
         assert_eq!(cleared.status_code(), 422);
-        assert_json_snapshot!("clear_due_date_of_repeating_task", snapshot_of(&cleared));
+        assert_redacted_snapshot!("clear_due_date_of_repeating_task", snapshot_of(&cleared));
         let unchanged = server
             .get(&path_of(&task))
             .authorization_bearer(token(ALICE))

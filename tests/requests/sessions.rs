@@ -19,11 +19,10 @@ use axum::{
     routing::get,
     Router,
 };
-use insta::assert_json_snapshot;
 use serde_json::json;
 use todo_api::{auth::Verifier, settings::AuthSettings};
 
-use crate::support::{snapshot_of, token, with_app, ALICE, BOB, SECRET};
+use crate::support::{assert_redacted_snapshot, snapshot_of, token, with_app, ALICE, BOB, SECRET};
 
 /// What the stand-in answers for a token.
 #[derive(Clone)]
@@ -155,7 +154,7 @@ async fn a_session_token_acts_for_its_user_and_no_other() {
             .authorization_bearer("nosuchsession000")
             .await;
         assert_eq!(unknown.status_code(), 401);
-        assert_json_snapshot!("session_unknown", snapshot_of(&unknown));
+        assert_redacted_snapshot!("session_unknown", snapshot_of(&unknown));
         server
             .get(&format!("/api/{ALICE}/tasks"))
             .authorization_bearer("nosuchsession000")
@@ -245,7 +244,7 @@ async fn better_auth_down_is_a_quick_503_and_a_cached_session_goes_on() {
             .authorization_bearer("failingsession")
             .await;
         assert_eq!(failing.status_code(), 503);
-        assert_json_snapshot!("session_auth_server_failed", snapshot_of(&failing));
+        assert_redacted_snapshot!("session_auth_server_failed", snapshot_of(&failing));
         // Better Auth's rate limit, or a wrong URL: unavailable, not a
         // verdict on the token, and not remembered.
         for token in ["ratelimitedsession", "wrongurlsession"] {

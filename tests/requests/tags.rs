@@ -1,10 +1,11 @@
 //! Tags: on every task body and response, the `tag` filter of the list, and
 //! the tag routes (index with counts, rename, delete), with their refusals.
 
-use insta::assert_json_snapshot;
 use serde_json::{json, Value};
 
-use crate::support::{create_task, snapshot_of, token, with_app, ALICE, BOB};
+use crate::support::{
+    assert_redacted_snapshot, create_task, snapshot_of, token, with_app, ALICE, BOB,
+};
 
 fn tasks_path(user: &str) -> String {
     format!("/api/{user}/tasks")
@@ -25,7 +26,7 @@ async fn tags_are_normalised_on_every_write() {
             .json(&json!({"title": "report", "tags": [" Work ", "URGENT", "work", "Été"]}))
             .await;
         assert_eq!(created.status_code(), 201);
-        assert_json_snapshot!("create_with_tags", snapshot_of(&created));
+        assert_redacted_snapshot!("create_with_tags", snapshot_of(&created));
         let task: Value = created.json();
         let path = format!("{}/{}", tasks_path(ALICE), task["id"]);
 
@@ -95,7 +96,7 @@ async fn the_list_filters_by_every_given_tag() {
             .authorization_bearer(token(ALICE))
             .await;
         assert_eq!(titles(&both.json()), ["a", "d"]);
-        assert_json_snapshot!("list_by_two_tags", snapshot_of(&both));
+        assert_redacted_snapshot!("list_by_two_tags", snapshot_of(&both));
         let none = get_json(&server, ALICE, &format!("{sorted}&tag=nothing")).await;
         assert_eq!(none, json!([]));
 
@@ -138,7 +139,7 @@ async fn the_list_filters_by_every_given_tag() {
             .authorization_bearer(token(ALICE))
             .await;
         assert_eq!(invalid.status_code(), 422);
-        assert_json_snapshot!("list_invalid_tag", snapshot_of(&invalid));
+        assert_redacted_snapshot!("list_invalid_tag", snapshot_of(&invalid));
     })
     .await;
 }
@@ -167,7 +168,7 @@ async fn the_tag_index_rename_and_delete() {
             .authorization_bearer(token(ALICE))
             .await;
         assert_eq!(index.status_code(), 200);
-        assert_json_snapshot!("tag_index", snapshot_of(&index));
+        assert_redacted_snapshot!("tag_index", snapshot_of(&index));
 
         let task_path = |task: &Value| format!("{}/{}", tasks_path(ALICE), task["id"]);
         let etag = |response: &axum_test::TestResponse| {
@@ -193,7 +194,7 @@ async fn the_tag_index_rename_and_delete() {
             .json(&json!({"name": " Office "}))
             .await;
         assert_eq!(renamed.status_code(), 200);
-        assert_json_snapshot!("tag_renamed", snapshot_of(&renamed));
+        assert_redacted_snapshot!("tag_renamed", snapshot_of(&renamed));
         let after_a = server
             .get(&task_path(&a))
             .authorization_bearer(token(ALICE))
@@ -224,7 +225,7 @@ async fn the_tag_index_rename_and_delete() {
             .authorization_bearer(token(ALICE))
             .await;
         assert_eq!(spaced.status_code(), 204);
-        assert_json_snapshot!("tag_deleted", snapshot_of(&spaced));
+        assert_redacted_snapshot!("tag_deleted", snapshot_of(&spaced));
         assert_eq!(
             get_json(&server, ALICE, &task_path(&c)).await["tags"],
             json!(["home"])
@@ -234,7 +235,7 @@ async fn the_tag_index_rename_and_delete() {
             .authorization_bearer(token(ALICE))
             .await;
         assert_eq!(gone.status_code(), 404);
-        assert_json_snapshot!("tag_not_found", snapshot_of(&gone));
+        assert_redacted_snapshot!("tag_not_found", snapshot_of(&gone));
 
         let index = get_json(&server, ALICE, &format!("/api/{ALICE}/tags")).await;
         assert_eq!(
@@ -259,10 +260,10 @@ async fn tag_route_refusals() {
 
         let missing = server.get(&tags).await;
         assert_eq!(missing.status_code(), 401);
-        assert_json_snapshot!("tags_missing_token", snapshot_of(&missing));
+        assert_redacted_snapshot!("tags_missing_token", snapshot_of(&missing));
         let foreign = server.get(&tags).authorization_bearer(token(BOB)).await;
         assert_eq!(foreign.status_code(), 403);
-        assert_json_snapshot!("tags_other_users_path", snapshot_of(&foreign));
+        assert_redacted_snapshot!("tags_other_users_path", snapshot_of(&foreign));
 
         // Bob's tag, through Alice's own path: not found, as if it did not
         // exist; and it still does.
@@ -295,7 +296,7 @@ async fn tag_route_refusals() {
                 .await;
             assert_eq!(response.status_code(), 422, "case {case}");
             if case == "41 characters" {
-                assert_json_snapshot!("tag_rename_invalid", snapshot_of(&response));
+                assert_redacted_snapshot!("tag_rename_invalid", snapshot_of(&response));
             }
         }
         assert_eq!(

@@ -1,10 +1,11 @@
 //! Every task route: success, no token, another user's path, another user's
 //! task, invalid input.
 
-use insta::assert_json_snapshot;
 use serde_json::{json, Value};
 
-use crate::support::{create_task, snapshot_of, token, with_app, ALICE, BOB};
+use crate::support::{
+    assert_redacted_snapshot, create_task, snapshot_of, token, with_app, ALICE, BOB,
+};
 
 fn task_path(user: &str, id: &Value) -> String {
     format!("/api/{user}/tasks/{id}")
@@ -37,11 +38,11 @@ async fn create_task_returns_201_with_location() {
             format!("/api/{ALICE}/tasks/{}", body["id"])
         );
         assert_eq!(body["created_at"], body["updated_at"]);
-        assert_json_snapshot!("create_success", snapshot_of(&response));
+        assert_redacted_snapshot!("create_success", snapshot_of(&response));
 
         // Defaults: medium priority, not completed, nulls.
         let minimal = create_task(&server, ALICE, json!({"title": "x"})).await;
-        assert_json_snapshot!("create_minimal", crate::support::redact(&minimal));
+        assert_redacted_snapshot!("create_minimal", &minimal);
 
         // Created completed: completed_at is set.
         let done = create_task(&server, ALICE, json!({"title": "done", "completed": true})).await;
@@ -56,7 +57,7 @@ async fn create_task_refusals() {
         let path = format!("/api/{ALICE}/tasks");
         let missing = server.post(&path).json(&json!({"title": "x"})).await;
         assert_eq!(missing.status_code(), 401);
-        assert_json_snapshot!("create_missing_token", snapshot_of(&missing));
+        assert_redacted_snapshot!("create_missing_token", snapshot_of(&missing));
 
         let foreign = server
             .post(&path)
@@ -64,7 +65,7 @@ async fn create_task_refusals() {
             .json(&json!({"title": "x"}))
             .await;
         assert_eq!(foreign.status_code(), 403);
-        assert_json_snapshot!("create_other_users_path", snapshot_of(&foreign));
+        assert_redacted_snapshot!("create_other_users_path", snapshot_of(&foreign));
 
         let invalid = server
             .post(&path)
@@ -72,7 +73,7 @@ async fn create_task_refusals() {
             .json(&json!({"title": "   ", "priority": "urgent", "completed": "yes"}))
             .await;
         assert_eq!(invalid.status_code(), 422);
-        assert_json_snapshot!("create_invalid_body", snapshot_of(&invalid));
+        assert_redacted_snapshot!("create_invalid_body", snapshot_of(&invalid));
 
         // Nothing was written by any of them.
         let list = server.get(&path).authorization_bearer(token(ALICE)).await;
@@ -91,11 +92,11 @@ async fn get_task() {
         let ok = server.get(&path).authorization_bearer(token(ALICE)).await;
         assert_eq!(ok.status_code(), 200);
         assert_eq!(ok.json::<Value>(), task);
-        assert_json_snapshot!("get_success", snapshot_of(&ok));
+        assert_redacted_snapshot!("get_success", snapshot_of(&ok));
 
         let missing = server.get(&path).await;
         assert_eq!(missing.status_code(), 401);
-        assert_json_snapshot!("get_missing_token", snapshot_of(&missing));
+        assert_redacted_snapshot!("get_missing_token", snapshot_of(&missing));
 
         let foreign_path = server.get(&path).authorization_bearer(token(BOB)).await;
         assert_eq!(foreign_path.status_code(), 403);
@@ -107,7 +108,7 @@ async fn get_task() {
             .authorization_bearer(token(ALICE))
             .await;
         assert_eq!(foreign_task.status_code(), 404);
-        assert_json_snapshot!("get_other_users_task", snapshot_of(&foreign_task));
+        assert_redacted_snapshot!("get_other_users_task", snapshot_of(&foreign_task));
         let nonexistent = server
             .get(&task_path(ALICE, &json!(987_654)))
             .authorization_bearer(token(ALICE))
@@ -153,7 +154,7 @@ async fn update_task_with_put_and_patch() {
             "updated_at moves"
         );
         assert_eq!(updated["created_at"], task["created_at"]);
-        assert_json_snapshot!("put_success", snapshot_of(&put));
+        assert_redacted_snapshot!("put_success", snapshot_of(&put));
 
         // PATCH is the same; null clears description and due_date.
         let patch = server
@@ -167,7 +168,7 @@ async fn update_task_with_put_and_patch() {
         assert_eq!(patched["due_date"], Value::Null);
         assert_eq!(patched["completed"], true);
         assert!(patched["completed_at"].is_string(), "completed_at follows");
-        assert_json_snapshot!("patch_success", snapshot_of(&patch));
+        assert_redacted_snapshot!("patch_success", snapshot_of(&patch));
     })
     .await;
 }
@@ -202,7 +203,7 @@ async fn update_task_refusals() {
             .json(&json!({"title": null, "completed": null, "priority": null}))
             .await;
         assert_eq!(nulls.status_code(), 422);
-        assert_json_snapshot!("update_null_required_fields", snapshot_of(&nulls));
+        assert_redacted_snapshot!("update_null_required_fields", snapshot_of(&nulls));
 
         let not_object = server
             .put(&path)
@@ -210,7 +211,7 @@ async fn update_task_refusals() {
             .json(&json!(["title"]))
             .await;
         assert_eq!(not_object.status_code(), 422);
-        assert_json_snapshot!("update_body_not_an_object", snapshot_of(&not_object));
+        assert_redacted_snapshot!("update_body_not_an_object", snapshot_of(&not_object));
 
         // Nothing changed, for either user.
         let mine = server.get(&path).authorization_bearer(token(ALICE)).await;
@@ -240,7 +241,7 @@ async fn delete_task() {
             .authorization_bearer(token(ALICE))
             .await;
         assert_eq!(foreign_task.status_code(), 404);
-        assert_json_snapshot!("delete_other_users_task", snapshot_of(&foreign_task));
+        assert_redacted_snapshot!("delete_other_users_task", snapshot_of(&foreign_task));
 
         let ok = server
             .delete(&path)
@@ -289,7 +290,7 @@ async fn complete_toggles_and_sets() {
         let set_body: Value = set.json();
         assert_eq!(set_body["completed"], true);
         assert_eq!(set_body["completed_at"], on["completed_at"]);
-        assert_json_snapshot!("complete_set_true", snapshot_of(&set));
+        assert_redacted_snapshot!("complete_set_true", snapshot_of(&set));
 
         let off = server.patch(&path).authorization_bearer(token(ALICE)).await;
         let off: Value = off.json();
@@ -342,7 +343,7 @@ async fn complete_refusals() {
             .json(&json!({"completed": "yes"}))
             .await;
         assert_eq!(invalid.status_code(), 422);
-        assert_json_snapshot!("complete_invalid_body", snapshot_of(&invalid));
+        assert_redacted_snapshot!("complete_invalid_body", snapshot_of(&invalid));
 
         let null = server
             .patch(&path)
