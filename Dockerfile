@@ -37,8 +37,8 @@ COPY config /app/config
 COPY assets /app/assets
 USER 10001
 # The allocator (mimalloc) commits memory as it is used and returns freed
-# pages at once: peak RSS under the benchmark's list 53 -> 37 MB, the
-# throughput unchanged (docs/benchmark.md, issue 15).
+# pages at once: a lower peak RSS, the throughput unchanged
+# (docs/benchmark.md).
 ENV LOCO_ENV=production \
     BINDING=0.0.0.0 \
     PORT=5150 \

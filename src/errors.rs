@@ -3,7 +3,7 @@
 //! Every failure a client can see, from every layer (routing, body parsing,
 //! auth, validation, the database), leaves the service as an RFC 9457
 //! `application/problem+json` body built here. Handlers and extractors return
-//! [`ApiError`]; the [`problem_safety_net`] layer rewrites the bare responses
+//! [`ApiError`]; the edge layer (`crate::edge`) rewrites the bare responses
 //! that axum and Loco's middlewares produce on their own (404 for an unknown
 //! route, 405, 408, a caught panic) into the same shape.
 //!
@@ -387,7 +387,7 @@ pub enum CommonErrors<'a> {
     TooManyRequests(Problem<'a>),
     #[response(
         status = 431,
-        description = "Request headers over 16 KiB",
+        description = "Request headers over the configured limit (`max_header_bytes`, 16 KiB by default)",
         content_type = "application/problem+json"
     )]
     HeadersTooLarge(Problem<'a>),
@@ -410,7 +410,7 @@ pub enum BodyErrors<'a> {
     BadRequest(Problem<'a>),
     #[response(
         status = 413,
-        description = "Body over 64 KiB",
+        description = "Body over the configured limit (`limit_payload`, 64 KiB by default)",
         content_type = "application/problem+json"
     )]
     PayloadTooLarge(Problem<'a>),

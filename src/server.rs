@@ -3,10 +3,11 @@
 //! axum's `serve` first reads up to 24 bytes of each connection to tell an
 //! HTTP/2 preface (which this build does not speak: axum has no `http2`
 //! here), then hands them back to hyper in front of the socket. hyper's
-//! read buffer starts with those bytes, so its next read of 8 KB does not
-//! fit and the buffer grows to 16 KB, for as long as the connection lives.
-//! Serving HTTP/1.1 straight keeps it at 8 KB: a third less memory per open
-//! connection, which with a thousand open streams is 8 MB.
+//! read buffer starts with those bytes, so its next full read does not fit
+//! and the buffer doubles, for as long as the connection lives. Serving
+//! HTTP/1.1 straight keeps every open connection (a stream lives for hours)
+//! at hyper's first buffer; what that saves with many streams open is in
+//! `docs/benchmark.md`.
 //!
 //! Otherwise it does what axum's does: every request carries the peer's
 //! address (`ConnectInfo`); on the stop signal the loop stops accepting,

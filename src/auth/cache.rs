@@ -16,12 +16,12 @@ use sha2::{Digest, Sha256};
 
 pub type Key = [u8; 32];
 
-/// The key of a token seen through one door: a hash of both, so the same
+/// The key of a token presented at one endpoint: a hash of both, so the same
 /// token presented elsewhere is looked at afresh.
 #[must_use]
-pub fn key_of(door: &[u8], token: &str) -> Key {
+pub fn key_of(endpoint: &[u8], token: &str) -> Key {
     let mut hash = Sha256::new();
-    hash.update(door);
+    hash.update(endpoint);
     hash.update([0]);
     hash.update(token.as_bytes());
     hash.finalize().into()
@@ -97,7 +97,7 @@ mod tests {
         let cache = TokenCache::new(10);
         cache.store(key_of(b"a", "t0"), 0, Duration::from_secs(60));
         assert_eq!(cache.get(&key_of(b"a", "t0")), Some(0));
-        assert_eq!(cache.get(&key_of(b"b", "t0")), None, "another door");
+        assert_eq!(cache.get(&key_of(b"b", "t0")), None, "another endpoint");
         cache.store(key_of(b"a", "gone"), 1, Duration::from_nanos(1));
         std::thread::sleep(Duration::from_millis(2));
         assert_eq!(cache.get(&key_of(b"a", "gone")), None, "expired");

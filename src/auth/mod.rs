@@ -1,11 +1,17 @@
-//! Verifying Better Auth's JWTs.
+//! Verifying Better Auth's tokens.
 //!
-//! Two ways to trust a token, either or both configured (see
+//! Four ways to trust a token, each on when configured (see
 //! `settings::AuthSettings`):
 //! - **JWKS**: tokens from Better Auth's `jwt` plugin (EdDSA by default, or
 //!   ES256, ES512, RS256, PS256), checked against the public keys Better
 //!   Auth publishes. See [`jwks`].
 //! - **HS256**: tokens a frontend signs itself with `BETTER_AUTH_SECRET`.
+//! - **Session tokens**: Better Auth's opaque session tokens (its `bearer`
+//!   plugin), checked by asking Better Auth, briefly cached. See
+//!   [`sessions`].
+//! - **OAuth access tokens** (`typ: at+jwt`, RFC 9068) that Better Auth's
+//!   OAuth provider issues for the MCP endpoint, checked against the JWKS
+//!   with that resource as `aud`; they open `/mcp` only.
 //!
 //! The key decides the algorithm, never the token: the header's `alg` only
 //! selects which configured key to try, and a key is used only for the one
@@ -18,7 +24,7 @@
 //! for at most [`VERIFIED_TTL`]: a client sends the same token with every
 //! request, and a lookup is cheaper than a signature check. Refusals are
 //! never remembered, so every rejection path runs as before; a key
-//! withdrawn from the JWKS stops opening the door within that minute.
+//! withdrawn from the JWKS is refused again within that minute.
 
 pub mod cache;
 pub mod claims;
@@ -124,12 +130,12 @@ pub struct McpTokenRules {
 
 /// Where a token is presented: the REST routes or the MCP endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Door {
+enum Endpoint {
     Api,
     Mcp,
 }
 
-impl Door {
+impl Endpoint {
     fn tag(self) -> &'static [u8] {
         match self {
             Self::Api => b"api",
@@ -149,12 +155,12 @@ pub struct Verifier {
     shared_secret: Option<SharedSecret>,
     jwks: Option<JwksCache>,
     sessions: Option<SessionCache>,
-    mcp: Option<McpDoor>,
+    mcp: Option<McpCheck>,
     verified: TokenCache<VerifiedUser>,
 }
 
 /// The MCP endpoint's rules, prepared.
-struct McpDoor {
+struct McpCheck {
     rules: McpTokenRules,
     /// The registered claims (`aud` and `iss` are checked apart).
     claims: ClaimRules,
@@ -247,7 +253,7 @@ impl Verifier {
             audience: None,
             leeway,
         };
-        self.mcp = Some(McpDoor {
+        self.mcp = Some(McpCheck {
             audiences: resource_names(&rules.resource),
             rules,
             claims,
@@ -318,7 +324,7 @@ impl Verifier {
     /// `ApiError::Unavailable` when JWKS mode has never been able to load a
     /// key set (Better Auth unreachable).
     pub async fn verify(&self, token: &str) -> Result<VerifiedUser, ApiError> {
-        self.verify_at(token, Door::Api).await
+        self.verify_at(token, Endpoint::Api).await
     }
 
     /// Checks a token presented to the MCP endpoint: an OAuth access token
@@ -328,33 +334,33 @@ impl Verifier {
     /// # Errors
     /// As [`Self::verify`].
     pub async fn verify_mcp(&self, token: &str) -> Result<VerifiedUser, ApiError> {
-        self.verify_at(token, Door::Mcp).await
+        self.verify_at(token, Endpoint::Mcp).await
     }
 
-    fn api_tokens_open(&self, door: Door) -> bool {
-        match (door, &self.mcp) {
-            (Door::Api, _) | (Door::Mcp, None) => true,
-            (Door::Mcp, Some(door)) => door.rules.accept_api_tokens,
+    fn api_tokens_open(&self, endpoint: Endpoint) -> bool {
+        match (endpoint, &self.mcp) {
+            (Endpoint::Api, _) | (Endpoint::Mcp, None) => true,
+            (Endpoint::Mcp, Some(check)) => check.rules.accept_api_tokens,
         }
     }
 
-    async fn verify_at(&self, token: &str, door: Door) -> Result<VerifiedUser, ApiError> {
+    async fn verify_at(&self, token: &str, endpoint: Endpoint) -> Result<VerifiedUser, ApiError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(ApiError::invalid_token("token is too large"));
         }
         // A JWT has three parts; anything else may be a Better Auth session
         // token (session mode), and never goes near the JWT checks.
         if token.bytes().filter(|b| *b == b'.').count() != 2 {
-            if !self.api_tokens_open(door) {
+            if !self.api_tokens_open(endpoint) {
                 return Err(ApiError::invalid_token(ONLY_ACCESS_TOKENS));
             }
             return self.verify_session(token).await;
         }
-        let key = cache::key_of(door.tag(), token);
+        let key = cache::key_of(endpoint.tag(), token);
         if let Some(user) = self.verified.get(&key) {
             return Ok(user);
         }
-        let user = self.verify_jwt(token, door).await?;
+        let user = self.verify_jwt(token, endpoint).await?;
         // Until `exp`, never longer than the cache time.
         let left = u64::try_from(user.expires_at - claims::now()).unwrap_or(0);
         self.verified.store(
@@ -366,7 +372,7 @@ impl Verifier {
     }
 
     /// Every check of a compact JWS, in order.
-    async fn verify_jwt(&self, token: &str, door: Door) -> Result<VerifiedUser, ApiError> {
+    async fn verify_jwt(&self, token: &str, endpoint: Endpoint) -> Result<VerifiedUser, ApiError> {
         let mut parts = token.split('.');
         let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -382,13 +388,13 @@ impl Verifier {
         }
         let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
         let access_token = header.is_access_token();
-        match door {
-            Door::Api if access_token => {
+        match endpoint {
+            Endpoint::Api if access_token => {
                 return Err(ApiError::invalid_token(
                     "wrong audience (`aud`): an OAuth access token opens only the MCP endpoint",
                 ))
             }
-            Door::Mcp if !access_token && !self.api_tokens_open(door) => {
+            Endpoint::Mcp if !access_token && !self.api_tokens_open(endpoint) => {
                 return Err(ApiError::invalid_token(ONLY_ACCESS_TOKENS))
             }
             _ => {}
@@ -401,13 +407,13 @@ impl Verifier {
                     "an access token must be signed with a published key",
                 ));
             };
-            let door = self
+            let check = self
                 .mcp
                 .as_ref()
                 .ok_or_else(|| ApiError::invalid_token(ONLY_ACCESS_TOKENS))?;
             self.check_published(alg, &header, signature_b64, signing_input)
                 .await?;
-            &door.claims
+            &check.claims
         } else if header.alg == "HS256" {
             let secret = self
                 .shared_secret
@@ -430,8 +436,8 @@ impl Verifier {
             .check(&claims, claims::now())
             .map_err(ApiError::invalid_token)?;
         if access_token {
-            if let Some(door) = &self.mcp {
-                check_access_claims(&claims, door)?;
+            if let Some(check) = &self.mcp {
+                check_access_claims(&claims, check)?;
             }
         }
         // `check` has made sure `exp` is there and a number.
@@ -477,7 +483,7 @@ impl Verifier {
 /// What an access token needs beyond the registered claims: this resource
 /// in `aud` (a string, or one member of an array), an accepted `iss`, and
 /// an `azp` (the client it was issued to).
-fn check_access_claims(claims: &serde_json::Value, door: &McpDoor) -> Result<(), ApiError> {
+fn check_access_claims(claims: &serde_json::Value, check: &McpCheck) -> Result<(), ApiError> {
     use serde_json::Value;
     let text = |name: &str| {
         claims
@@ -485,7 +491,7 @@ fn check_access_claims(claims: &serde_json::Value, door: &McpDoor) -> Result<(),
             .and_then(Value::as_str)
             .filter(|value| !value.is_empty())
     };
-    let names_us = |aud: &str| door.audiences.iter().any(|name| name == aud);
+    let names_us = |aud: &str| check.audiences.iter().any(|name| name == aud);
     let audience = match claims.get("aud") {
         Some(Value::String(aud)) => names_us(aud),
         Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(names_us),
@@ -494,7 +500,7 @@ fn check_access_claims(claims: &serde_json::Value, door: &McpDoor) -> Result<(),
     if !audience {
         return Err(ApiError::invalid_token("wrong audience (`aud`)"));
     }
-    let issuers = &door.rules.issuers;
+    let issuers = &check.rules.issuers;
     if !issuers.is_empty() && !text("iss").is_some_and(|iss| issuers.iter().any(|i| i == iss)) {
         return Err(ApiError::invalid_token("wrong issuer (`iss`)"));
     }

@@ -4,7 +4,8 @@ use todo_api::app::App;
 
 // Requests allocate many small, short-lived objects (JSON, rows, headers);
 // mimalloc serves them with less contention and fragmentation than glibc's
-// malloc, which a profile under load showed at ~20 % of the CPU time.
+// malloc, which a profile under load showed among the largest costs
+// (docs/benchmark.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

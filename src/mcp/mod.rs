@@ -74,7 +74,7 @@ pub fn routes(ctx: &AppContext) -> Routes {
         Arc::new(NeverSessionManager::default()),
         config,
     );
-    let door = Door {
+    let auth_layer = AuthLayer {
         ctx: ctx.clone(),
         metadata_url: settings.mcp.metadata_url().into(),
     };
@@ -84,7 +84,7 @@ pub fn routes(ctx: &AppContext) -> Routes {
             // POST carries the messages. GET (a stream the server opens)
             // and DELETE (ending a session) are 405: stateless, there are
             // neither.
-            post_service(service).layer(middleware::from_fn_with_state(door, authenticate)),
+            post_service(service).layer(middleware::from_fn_with_state(auth_layer, authenticate)),
         )
         .add("/.well-known/oauth-protected-resource", get(metadata))
         .add("/.well-known/oauth-protected-resource/mcp", get(metadata))
@@ -92,7 +92,7 @@ pub fn routes(ctx: &AppContext) -> Routes {
 
 /// What the auth layer needs, set up once.
 #[derive(Clone)]
-struct Door {
+struct AuthLayer {
     ctx: AppContext,
     /// Where the resource's metadata is, for the `401` challenge.
     metadata_url: Arc<str>,
@@ -100,7 +100,7 @@ struct Door {
 
 /// The auth layer of `/mcp` (see the module docs).
 async fn authenticate(
-    State(Door { ctx, metadata_url }): State<Door>,
+    State(AuthLayer { ctx, metadata_url }): State<AuthLayer>,
     mut request: Request,
     next: Next,
 ) -> Response {

@@ -6,8 +6,9 @@
 /// (either driver's row type) with `try_get_unchecked(index)?`; `Ok(None)`
 /// for a row of neither driver (a mock). sea-orm's generic reader looks
 /// every column up by name and formats an error message for every `NULL`
-/// it reads, a third of a list request's instructions; each caller says
-/// why its positions and types hold.
+/// it reads, the largest cost of a list request in the service
+/// (`docs/benchmark.md`); each caller says why its positions and types
+/// hold.
 macro_rules! by_position {
     ($res:expr, |$row:ident| $read:expr) => {{
         use sea_orm::sqlx::Row as _;
@@ -35,7 +36,6 @@ pub mod query;
 pub mod recurrence;
 pub mod reminders;
 pub mod schema;
-pub mod snapshot_time;
 pub mod tags;
 pub mod task_input;
 pub mod task_list;

@@ -13,8 +13,8 @@ const ITEM_BYTES: usize = 512;
 
 /// A response value that writes its own JSON: field names go out as
 /// literal bytes, where serde_json would escape each name of each item
-/// again (an eighth of a list request's instructions). Where a type also
-/// derives `Serialize`, its tests hold both to the same bytes.
+/// again, a large share of a list request (`docs/benchmark.md`). Where a
+/// type also derives `Serialize`, its tests hold both to the same bytes.
 pub trait WriteJson {
     fn write_json(&self, out: &mut Vec<u8>);
 
