@@ -6,7 +6,8 @@
 //! of this process, or, on PostgreSQL, any instance's `NOTIFY`. Whatever
 //! wakes it, it reads the new rows from the outbox, so it never skips an
 //! event. It ends when the token expires (the client reconnects with a
-//! fresh token and `Last-Event-ID`) and when the service shuts down.
+//! fresh token and `Last-Event-ID`) and when the service shuts down. Its
+//! state machine is `crate::streams::Follower`; this module opens it.
 
 use std::{collections::VecDeque, convert::Infallible, sync::Arc, time::Duration};
 
@@ -14,35 +15,32 @@ use axum::{
     extract::{Query, State},
     http::{header, HeaderMap, HeaderName, HeaderValue, Uri},
     response::{
-        sse::{Event as SseEvent, KeepAlive, Sse},
+        sse::{KeepAlive, Sse},
         IntoResponse, Response,
     },
     routing,
 };
 use loco_rs::prelude::*;
-use tokio::sync::{broadcast, watch};
 
 use super::task_docs::{FeedQueryDocs, LastEventId, UserPath};
 use crate::{
     errors::{ApiError, CommonErrors, FeedGone, InvalidQuery},
     extractors::auth::AuthUser,
     models::{
-        events::{self, Event, FeedPage},
-        feed::{Signal, Wakeups},
+        events::{self, FeedPage},
+        feed::Wakeups,
     },
     settings::Settings,
-    streams::{Shutdown, StreamSlot, StreamSlots},
+    streams::{Follower, Shutdown, StreamSlots, READ_BATCH},
     views::{
         events::{self as view, EventResponse},
-        JsonList, WriteJson,
+        JsonList,
     },
 };
 
 type ApiResult = Result<Response, ApiError>;
 
 const LAST_EVENT_ID: HeaderName = HeaderName::from_static("x-last-event-id");
-/// Events read from the outbox at a time by a stream.
-const STREAM_BATCH: u64 = 100;
 
 fn wants_stream(headers: &HeaderMap) -> bool {
     headers
@@ -143,7 +141,7 @@ async fn stream(auth: AuthUser, ctx: &AppContext, after: Option<i64>) -> ApiResu
             let head = events::head(&ctx.db, &auth.owner_id).await?;
             (head, head, Vec::new(), false)
         }
-        Some(after) => match events::after(&ctx.db, &auth.owner_id, after, STREAM_BATCH).await? {
+        Some(after) => match events::after(&ctx.db, &auth.owner_id, after, READ_BATCH).await? {
             FeedPage::Gone { head } => return Err(ApiError::Gone { head }),
             FeedPage::Events { events, more, head } => (after, head, events, more),
         },
@@ -164,7 +162,7 @@ async fn stream(auth: AuthUser, ctx: &AppContext, after: Option<i64>) -> ApiResu
         wake,
         shutdown: shutdown.subscribe(),
         ends_at: tokio::time::Instant::now() + lifetime,
-        _slot: slot,
+        slot,
     };
     let stream = futures::stream::unfold(follower, |mut follower| async move {
         let event = follower.next().await?;
@@ -178,84 +176,6 @@ async fn stream(auth: AuthUser, ctx: &AppContext, after: Option<i64>) -> ApiResu
         .headers_mut()
         .insert(LAST_EVENT_ID, HeaderValue::from(head));
     Ok(response)
-}
-
-/// One stream's state: where it is in the user's feed, and what wakes it.
-struct Follower {
-    db: DatabaseConnection,
-    owner_id: Arc<str>,
-    last: i64,
-    pending: VecDeque<Event>,
-    /// The last read found everything up to then: nothing to read before
-    /// the next wake-up.
-    caught_up: bool,
-    wake: broadcast::Receiver<Signal>,
-    shutdown: watch::Receiver<bool>,
-    ends_at: tokio::time::Instant,
-    _slot: StreamSlot,
-}
-
-impl Follower {
-    /// The next event to send; `None` ends the stream.
-    async fn next(&mut self) -> Option<SseEvent> {
-        loop {
-            if let Some(event) = self.pending.pop_front() {
-                self.last = event.id;
-                return Some(render(event));
-            }
-            if *self.shutdown.borrow() {
-                return None;
-            }
-            if self.caught_up && !self.wait().await {
-                return None;
-            }
-            // Boxed: held inline, the read's state would size every open
-            // stream's body, though a stream spends its life waiting.
-            match Box::pin(events::after(
-                &self.db,
-                &self.owner_id,
-                self.last,
-                STREAM_BATCH,
-            ))
-            .await
-            {
-                Ok(FeedPage::Events { events, more, .. }) => {
-                    self.caught_up = !more;
-                    self.pending.extend(events);
-                }
-                // Purged under the stream, or the database is away: end, and
-                // let the client reconnect (and be told).
-                Ok(FeedPage::Gone { .. }) | Err(_) => return None,
-            }
-        }
-    }
-
-    /// Waits for a wake-up that concerns this user (or may: a lagging
-    /// receiver, the listener's reconnection); `false` when the stream must
-    /// end instead (the token expired, the service is shutting down).
-    async fn wait(&mut self) -> bool {
-        loop {
-            tokio::select! {
-                signal = self.wake.recv() => match signal {
-                    Ok(signal) if !signal.concerns(&self.owner_id) => {}
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => return true,
-                    Err(broadcast::error::RecvError::Closed) => return false,
-                },
-                () = tokio::time::sleep_until(self.ends_at) => return false,
-                _ = self.shutdown.changed() => return false,
-            }
-        }
-    }
-}
-
-fn render(event: Event) -> SseEvent {
-    let id = event.id;
-    let kind = event.kind.clone();
-    let data = EventResponse::from(event).to_json();
-    SseEvent::default()
-        .id(id.to_string())
-        .event(kind)
-        .data(data)
 }
 
 pub fn routes() -> Routes {
