@@ -20,34 +20,20 @@ fn task(body: serde_json::Value) -> NewTask {
     NewTask::from_json(Some(&body)).expect("a valid task")
 }
 
+/// Creates a task for `owner` from an API body.
+async fn create(db: &sea_orm::DatabaseConnection, owner: &str, body: serde_json::Value) -> Model {
+    Model::create_for_user(db, &Wakeups::new(), owner, task(body))
+        .await
+        .expect("create")
+}
+
 #[tokio::test]
 async fn rename_merges_and_delete_clears() {
     with_app(|_server, ctx| async move {
         let db = &ctx.db;
-        let a = Model::create_for_user(
-            db,
-            &Wakeups::new(),
-            ALICE,
-            task(json!({"title": "a", "tags": ["work", "office"]})),
-        )
-        .await
-        .expect("create");
-        let b = Model::create_for_user(
-            db,
-            &Wakeups::new(),
-            ALICE,
-            task(json!({"title": "b", "tags": ["Work"]})),
-        )
-        .await
-        .expect("create");
-        Model::create_for_user(
-            db,
-            &Wakeups::new(),
-            BOB,
-            task(json!({"title": "x", "tags": ["work"]})),
-        )
-        .await
-        .expect("create");
+        let a = create(db, ALICE, json!({"title": "a", "tags": ["work", "office"]})).await;
+        let b = create(db, ALICE, json!({"title": "b", "tags": ["Work"]})).await;
+        create(db, BOB, json!({"title": "x", "tags": ["work"]})).await;
         assert_eq!(a.tags(), ["office", "work"]);
 
         let renamed = tags::rename_for_user(db, &Wakeups::new(), ALICE, "work", "OFFICE")
@@ -104,14 +90,7 @@ async fn rename_merges_and_delete_clears() {
 async fn deleting_a_task_deletes_its_tag_rows() {
     with_app(|_server, ctx| async move {
         let db = &ctx.db;
-        let doomed = Model::create_for_user(
-            db,
-            &Wakeups::new(),
-            ALICE,
-            task(json!({"title": "d", "tags": ["a", "b"]})),
-        )
-        .await
-        .expect("create");
+        let doomed = create(db, ALICE, json!({"title": "d", "tags": ["a", "b"]})).await;
         assert_eq!(task_tags::Entity::find().count(db).await.expect("count"), 2);
         Model::delete_for_user(db, &Wakeups::new(), ALICE, doomed.id, None)
             .await
@@ -130,14 +109,7 @@ async fn the_tag_filter_needs_every_tag() {
             ("b", json!(["x"])),
             ("c", json!([])),
         ] {
-            Model::create_for_user(
-                db,
-                &Wakeups::new(),
-                ALICE,
-                task(json!({"title": title, "tags": tags})),
-            )
-            .await
-            .expect("create");
+            create(db, ALICE, json!({"title": title, "tags": tags})).await;
         }
         let filter = |query: &[(&str, &str)]| {
             let pairs: Vec<(String, String)> = query
@@ -167,18 +139,16 @@ async fn the_tag_filter_needs_every_tag() {
 async fn a_completed_repeating_task_gets_one_successor() {
     with_app(|_server, ctx| async move {
         let db = &ctx.db;
-        let first = Model::create_for_user(
+        let first = create(
             db,
-            &Wakeups::new(),
             ALICE,
-            task(json!({
+            json!({
                 "title": "standup", "due_date": "2099-01-05T09:00:00Z",
                 "recurrence": "FREQ=WEEKLY;BYDAY=MO;COUNT=2",
                 "remind_at": "2099-01-05T08:45:00Z", "tags": ["team"],
-            })),
+            }),
         )
-        .await
-        .expect("create");
+        .await;
         let done =
             Model::set_completion_for_user(db, &Wakeups::new(), ALICE, first.id, Some(true), None)
                 .await
