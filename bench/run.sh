@@ -8,15 +8,18 @@
 #   bench/run.sh              the full run (15 s per scenario, 32 connections)
 #   BENCH_PROFILE=debug BENCH_SECONDS=2 BENCH_USERS=200 bench/run.sh
 #                             a smoke run of a few seconds (what CI does)
+#   BENCH_BIN=path BENCH_OUT=target/bench-a bench/run.sh
+#                             a binary built elsewhere (an A/B pair: one run
+#                             each, one after the other, results apart)
 #
 # Then the live stream: BENCH_STREAMS (1,000) users each with one open stream
 # while writes run at 200/s, and 10,000 reminders due in one second
-# (bench/streams.py, results in target/bench/streams.json).
+# (bench/streams.py, results in streams.json beside results.json).
 #
 # Needs PostgreSQL at BENCH_PG (default postgres://postgres@127.0.0.1:5432),
 # psql and pgbench, Node.js (for the tokens) and wrk (installed with
 # apt-get when missing and running as root). Prints a table; writes it as
-# JSON to target/bench/results.json.
+# JSON to target/bench/results.json (BENCH_OUT: another folder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +29,7 @@ users=${BENCH_USERS:-10000}
 scale_users=${BENCH_SCALE_USERS:-$((users * 2))}
 per_user=50
 pg=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
-out=target/bench
+out=${BENCH_OUT:-target/bench}
 mkdir -p "$out"
 
 if ! command -v wrk >/dev/null; then
@@ -41,7 +44,9 @@ for tool in psql pgbench node curl python3; do
 done
 [ -d tests/e2e/better-auth/node_modules/jose ] || (cd tests/e2e/better-auth && npm ci --no-audit --no-fund)
 
-if [ "${BENCH_PROFILE:-release}" = release ]; then
+if [ -n "${BENCH_BIN:-}" ]; then
+  bin=$BENCH_BIN
+elif [ "${BENCH_PROFILE:-release}" = release ]; then
   echo "== Building the release binary"
   cargo build --release --bin todo_api-cli
   bin=target/release/todo_api-cli
