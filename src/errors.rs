@@ -172,15 +172,6 @@ pub struct Problem<'a> {
 }
 
 impl ApiError {
-    /// The problem body of this error as JSON (a refused MCP tool call
-    /// carries it as its structured content).
-    #[must_use]
-    pub fn problem_body(&self) -> serde_json::Value {
-        let detail = self.detail();
-        let problem = Problem::new(self.status(), &detail, self.field_errors());
-        serde_json::to_value(&problem).unwrap_or(serde_json::Value::Null)
-    }
-
     /// Every invalid field, on a 422.
     fn field_errors(&self) -> Option<&[FieldError]> {
         match self {

@@ -3,8 +3,8 @@
 //! function for the caller (the token's user, never an argument), and
 //! answers with the route's view as `structuredContent` plus a one-line
 //! text. What the route refuses, the tool refuses with the same message,
-//! as a result with `isError: true`; only an unknown tool or arguments that
-//! are not an object are protocol errors.
+//! as a result with `isError: true` and text only; only an unknown tool or
+//! arguments that are not an object are protocol errors.
 
 use std::sync::Arc;
 
@@ -362,9 +362,9 @@ fn list_text(tasks: &[TaskResponse], total: u64) -> String {
     let mut text = String::with_capacity(32 + tasks.len() * 96);
     // Writing into a `String` cannot fail.
     let _ = if total > count {
-        write!(text, "{count} of {total} tasks: ")
+        write!(text, "{count} of {}: ", counted(total, "task"))
     } else {
-        write!(text, "{count} task{}: ", if count == 1 { "" } else { "s" })
+        write!(text, "{}: ", counted(count, "task"))
     };
     for (at, task) in tasks.iter().enumerate() {
         if at > 0 {
@@ -383,22 +383,35 @@ fn tags_text(tags: &[TagResponse]) -> String {
         .iter()
         .map(|tag| {
             format!(
-                "{} ({} tasks, {} pending)",
-                tag.name, tag.tasks, tag.pending
+                "{} ({}, {} pending)",
+                tag.name,
+                counted(tag.tasks, "task"),
+                tag.pending
             )
         })
         .collect::<Vec<_>>()
         .join(", ");
-    format!("{} tags: {shown}", tags.len())
+    format!("{}: {shown}", counted(tags.len() as u64, "tag"))
 }
 
+/// `1 task`, `2 tasks`: a count and its noun, in English.
+fn counted(count: impl Into<i128>, noun: &str) -> String {
+    let count = count.into();
+    format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
+}
+
+/// The REST API's refusal as a tool error: the problem's `detail` as the
+/// text (a validation error names each field and what is wrong with it),
+/// and no `structuredContent`. A client checks `structuredContent` against
+/// the tool's `outputSchema` (the task, the list) on error results too (the
+/// official TypeScript SDK does, and throws when it does not fit), so a
+/// problem body there would turn every refusal into a protocol error the
+/// model never sees.
 fn refusal(error: &ApiError, request_id: &str) -> CallToolResult {
     if let ApiError::Internal(cause) = error {
         tracing::error!(cause = %cause, request_id, "tool call failed with an internal error");
     }
-    let mut result = CallToolResult::error(vec![ContentBlock::text(error.detail())]);
-    result.structured_content = Some(error.problem_body());
-    result
+    CallToolResult::error(vec![ContentBlock::text(error.detail())])
 }
 
 impl ServerHandler for TodoTools {
@@ -524,5 +537,27 @@ mod tests {
         assert_eq!(list_text(&tasks, 7), format!("2 of 7 tasks: {described}"));
         assert_eq!(list_text(&tasks[1..], 1), "1 task: 2 \"Plain\" (completed)");
         assert_eq!(list_text(&[], 0), "No tasks match.");
+        assert_eq!(
+            list_text(&tasks[1..], 2),
+            "1 of 2 tasks: 2 \"Plain\" (completed)"
+        );
+    }
+
+    #[test]
+    fn tag_counts_read_as_english() {
+        let tag = |name: &str, tasks, pending| TagResponse {
+            name: name.to_string(),
+            tasks,
+            pending,
+        };
+        assert_eq!(
+            tags_text(&[tag("home", 1, 1)]),
+            "1 tag: home (1 task, 1 pending)"
+        );
+        assert_eq!(
+            tags_text(&[tag("home", 2, 0), tag("work", 1, 0)]),
+            "2 tags: home (2 tasks, 0 pending), work (1 task, 0 pending)"
+        );
+        assert_eq!(tags_text(&[]), "No tags.");
     }
 }

@@ -1,15 +1,18 @@
 //! `/mcp`: the Model Context Protocol endpoint over HTTP, as a client sends
 //! it (no `initialize` needed on this instance: the transport is
 //! stateless), every tool with its result and its refusals, the protocol's
-//! own errors, the resource's OAuth metadata and its access tokens.
+//! own errors, the resource's OAuth metadata and its access tokens. Every
+//! tool result here is checked against its tool's `outputSchema`, as the
+//! official TypeScript SDK checks it (refusals included).
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use insta::assert_json_snapshot;
 use loco_rs::{app::AppContext, TestServer};
 use serde_json::{json, Value};
 use todo_api::{
     auth::{McpTokenRules, Verifier},
+    errors::ApiError,
     settings::AuthSettings,
 };
 
@@ -69,7 +72,8 @@ async fn post_current(
 }
 
 /// `tools/call` as `user`, with the 2025-06-18 revision; the JSON-RPC
-/// result (or error) object.
+/// result (or error) object. A result must fit the tool's `outputSchema`
+/// ([`assert_fits_output_schema`]).
 async fn call(server: &TestServer, user: &str, tool: &str, arguments: Value) -> Value {
     let response = post(
         server,
@@ -80,7 +84,124 @@ async fn call(server: &TestServer, user: &str, tool: &str, arguments: Value) -> 
     )
     .await;
     assert_eq!(response.status_code(), 200, "{tool}: {}", response.text());
-    response.json::<Value>()
+    let answer = response.json::<Value>();
+    if answer["result"].is_object() {
+        assert_fits_output_schema(tool, &answer["result"]);
+    }
+    answer
+}
+
+/// A tool's `outputSchema`, as `tools/list` gives it.
+fn output_schema(tool: &str) -> &'static Value {
+    static TOOLS: LazyLock<Value> = LazyLock::new(|| {
+        serde_json::to_value(todo_api::mcp::tools::catalog()).expect("the tools as JSON")
+    });
+    TOOLS
+        .as_array()
+        .and_then(|tools| tools.iter().find(|t| t["name"] == json!(tool)))
+        .map_or(&Value::Null, |t| &t["outputSchema"])
+}
+
+/// What a client that checks `structuredContent` against the tool's
+/// `outputSchema` needs, on error results too (the official TypeScript
+/// SDK does, and throws a protocol error when it does not fit): a refusal
+/// carries none; a success carries one whose types, required fields and
+/// array items fit, and that has no field the schema does not name. A
+/// subset of JSON Schema, enough for these schemas; the end-to-end suites
+/// check every result with real validators (Ajv, Python's `jsonschema`).
+fn assert_fits_output_schema(tool: &str, result: &Value) {
+    if result["isError"] == json!(true) {
+        assert!(
+            result.get("structuredContent").is_none(),
+            "{tool}: a refusal with structuredContent, which its outputSchema does not allow: {result}"
+        );
+        return;
+    }
+    let schema = output_schema(tool);
+    assert!(schema.is_object(), "{tool}: no outputSchema");
+    let misfits = misfits(schema, &result["structuredContent"], "structuredContent");
+    assert!(
+        misfits.is_empty(),
+        "{tool}: the result does not fit its outputSchema: {misfits:?}\n{result}"
+    );
+}
+
+/// Where `value` does not fit `schema` (`type`, `const`, `required`,
+/// `properties`, `items`), as `path: problem` lines.
+fn misfits(schema: &Value, value: &Value, path: &str) -> Vec<String> {
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let allowed: Vec<&str> = match &schema["type"] {
+        Value::String(one) => vec![one.as_str()],
+        Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let fits_type = allowed.is_empty()
+        || allowed.contains(&kind)
+        || (kind == "integer" && allowed.contains(&"number"));
+    if !fits_type {
+        return vec![format!("{path}: {kind}, not {allowed:?}")];
+    }
+    let mut found = Vec::new();
+    if let Some(constant) = schema.get("const") {
+        if constant != value {
+            found.push(format!("{path}: {value}, not {constant}"));
+        }
+    }
+    if let Value::Object(object) = value {
+        for name in schema["required"].as_array().into_iter().flatten() {
+            if !name.as_str().is_some_and(|name| object.contains_key(name)) {
+                found.push(format!("{path}.{name}: required, missing"));
+            }
+        }
+        if let Some(properties) = schema["properties"].as_object() {
+            for (key, item) in object {
+                match properties.get(key) {
+                    Some(property) => {
+                        found.extend(misfits(property, item, &format!("{path}.{key}")))
+                    }
+                    None => found.push(format!("{path}.{key}: not named in the schema")),
+                }
+            }
+        }
+    }
+    if let (Value::Array(items), Some(item_schema)) = (value, schema.get("items")) {
+        for (at, item) in items.iter().enumerate() {
+            found.extend(misfits(item_schema, item, &format!("{path}[{at}]")));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_output_schema_check_finds_what_a_client_refuses() {
+    // A check that cannot fail proves nothing: what the TypeScript SDK
+    // refused before refusals lost their structured content, and more.
+    let task = output_schema("add_task");
+    let problem = json!({"type": "about:blank", "title": "Not Found", "status": 404,
+                         "detail": "task not found"});
+    assert!(!misfits(task, &problem, "$").is_empty());
+    assert!(!misfits(output_schema("list_tasks"), &json!({"tasks": [{}]}), "$").is_empty());
+    assert!(!misfits(
+        output_schema("delete_task"),
+        &json!({"task_id": 1, "deleted": false}),
+        "$"
+    )
+    .is_empty());
+    assert!(!misfits(output_schema("list_tags"), &json!({"tags": "home"}), "$").is_empty());
+    assert!(misfits(
+        output_schema("delete_task"),
+        &json!({"task_id": 1, "deleted": true}),
+        "$"
+    )
+    .is_empty());
 }
 
 /// The result of a call: `structuredContent` on success; panics on a
@@ -314,6 +435,7 @@ async fn refusals_are_tool_errors_with_the_rest_message() {
             ),
         ];
         for (name, tool, arguments) in cases {
+            // `call` checks the result against the tool's outputSchema.
             let answer = call(&server, ALICE, tool, arguments).await;
             assert_eq!(answer["result"]["isError"], json!(true), "{name}: {answer}");
             assert_json_snapshot!(format!("refusal_{name}"), answer);
@@ -341,11 +463,6 @@ async fn another_users_task_is_not_found_through_every_tool() {
             assert_eq!(
                 answer["result"]["content"][0]["text"],
                 json!("task not found"),
-                "{tool}"
-            );
-            assert_eq!(
-                answer["result"]["structuredContent"]["status"],
-                json!(404),
                 "{tool}"
             );
         }
@@ -519,6 +636,7 @@ async fn odd_arguments_are_refused_as_tool_errors() {
         )
         .await
         .json();
+        let internal_error = ApiError::Internal(String::new()).detail();
         let mut calls = 0;
         for tool in tools["result"]["tools"].as_array().expect("tools") {
             let name = tool["name"].as_str().expect("name");
@@ -537,11 +655,9 @@ async fn odd_arguments_are_refused_as_tool_errors() {
                     assert!(result.is_object(), "{name}.{property}={value}: {answer}");
                     let refused = result["isError"] == json!(true);
                     if refused {
-                        assert!(
-                            result["structuredContent"]["status"]
-                                .as_u64()
-                                .unwrap_or(500)
-                                < 500,
+                        assert_ne!(
+                            result["content"][0]["text"],
+                            json!(internal_error),
                             "{name}.{property}={value}: {answer}"
                         );
                         assert_eq!(

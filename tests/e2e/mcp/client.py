@@ -7,15 +7,21 @@
 Lists the tools and calls each one, checks what comes back (the REST
 shapes as structured content, refusals as `isError` results, an unknown
 tool as a protocol error), and that the writes are in the user's change
-feed. Prints one line per check; exits 1 when any fails.
+feed. Every result, success and refusal, is checked against its tool's
+`outputSchema` with `jsonschema` (JSON Schema 2020-12, formats on): the SDK
+checks successes only, other clients (the TypeScript SDK) check refusals
+too. Prints one line per check; exits 1 when any fails.
 """
 
 import argparse
 import asyncio
+import re
 import secrets
 import sys
 
 import httpx2
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
@@ -63,6 +69,35 @@ async def run(args):
             names,
         )
         by_name = {tool.name: tool for tool in tools}
+        validators = {}
+        for tool in tools:
+            try:
+                Draft202012Validator.check_schema(tool.input_schema)
+                Draft202012Validator.check_schema(tool.output_schema)
+                validators[tool.name] = Draft202012Validator(
+                    tool.output_schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+                )
+                check(f"[{mode}] {tool.name}'s schemas are valid JSON Schema 2020-12", True)
+            except SchemaError as error:
+                check(f"[{mode}] {tool.name}'s schemas are valid JSON Schema 2020-12", False, error.message)
+
+        async def call(name, arguments):
+            """`tools/call`; the result must fit the tool's outputSchema:
+            structured content on success, and none that the schema does
+            not allow on a refusal."""
+            result = await client.call_tool(name, arguments)
+            structured = result.structured_content
+            validator = validators.get(name)
+            if structured is None:
+                problems = [] if result.is_error else ["no structured content on a success"]
+            elif validator is None:
+                problems = ["no outputSchema to check it against"]
+            else:
+                problems = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(structured)]
+            outcome = "refusal" if result.is_error else "result"
+            check(f"[{mode}] {name}'s {outcome} fits its outputSchema (jsonschema)", not problems, f"{problems[:3]} {structured}")
+            return result
+
         add_schema = by_name["add_task"].input_schema
         title = add_schema.get("properties", {}).get("title", {})
         check(
@@ -79,7 +114,7 @@ async def run(args):
             priority,
         )
 
-        added = await client.call_tool(
+        added = await call(
             "add_task",
             {
                 "title": "  Water the plants ",
@@ -102,61 +137,81 @@ async def run(args):
         check(f"[{mode}] add_task's text is one line", "\n" not in text_of(added), text_of(added))
         task_id = task.get("id")
 
-        listed = await client.call_tool("list_tasks", {"tag": tag, "status": "pending"})
+        listed = await call("list_tasks", {"tag": tag, "status": "pending"})
         ids = [t["id"] for t in (listed.structured_content or {}).get("tasks", [])]
         check(f"[{mode}] list_tasks filters by tag and status", ids == [task_id], listed.structured_content)
 
-        updated = await client.call_tool("update_task", {"task_id": task_id, "title": "Water the roses"})
+        updated = await call("update_task", {"task_id": task_id, "title": "Water the roses"})
         check(
             f"[{mode}] update_task changes the task",
             not updated.is_error and (updated.structured_content or {}).get("title") == "Water the roses",
             updated.structured_content,
         )
 
-        completed = await client.call_tool("complete_task", {"task_id": task_id})
+        completed = await call("complete_task", {"task_id": task_id})
         done = completed.structured_content or {}
         check(
             f"[{mode}] complete_task completes it and the next occurrence follows",
             not completed.is_error and done.get("completed") is True and isinstance(done.get("next_id"), int),
             done,
         )
-        reopened = await client.call_tool("complete_task", {"task_id": task_id, "completed": False})
+        reopened = await call("complete_task", {"task_id": task_id, "completed": False})
         check(
             f"[{mode}] complete_task with completed: false reopens it",
             (reopened.structured_content or {}).get("completed") is False,
             reopened.structured_content,
         )
 
-        tags = await client.call_tool("list_tags", {})
+        tags = await call("list_tags", {})
         names = [t["name"] for t in (tags.structured_content or {}).get("tags", [])]
         check(f"[{mode}] list_tags names the tags", tag in names and "home" in names, names)
+        summary = text_of(tags)
+        check(
+            f"[{mode}] list_tags' text reads as English",
+            summary.startswith(f"{len(names)} tag{'' if len(names) == 1 else 's'}: ")
+            and re.search(r"\b1 (tags|tasks)\b", summary) is None,
+            summary,
+        )
 
-        deleted = await client.call_tool("delete_task", {"task_id": task_id})
+        deleted = await call("delete_task", {"task_id": task_id})
         check(
             f"[{mode}] delete_task answers task_id and deleted",
             deleted.structured_content == {"task_id": task_id, "deleted": True},
             deleted.structured_content,
         )
-        again = await client.call_tool("delete_task", {"task_id": task_id})
+        again = await call("delete_task", {"task_id": task_id})
         check(
             f"[{mode}] a deleted task is not found",
             again.is_error and "task not found" in text_of(again),
             text_of(again),
         )
 
-        invalid = await client.call_tool("add_task", {"title": "   "})
-        check(
-            f"[{mode}] an invalid title is a tool error with the REST message",
-            invalid.is_error and "title" in text_of(invalid),
-            text_of(invalid),
-        )
+        for name, arguments, message in [
+            ("add_task", {"title": "   "}, "title must be between 1 and 200 characters"),
+            ("add_task", {}, "title is required"),
+            (
+                "add_task",
+                {"title": "x", "priority": "urgent", "tags": "work"},
+                "priority must be one of low, medium, high; tags must be an array of strings",
+            ),
+            ("update_task", {"title": "x"}, "task_id is required"),
+            ("update_task", {"task_id": "seven"}, "task_id must be a positive integer"),
+            ("complete_task", {"task_id": task_id, "completed": "yes"}, "completed must be true or false"),
+            ("list_tasks", {"status": "done"}, "status must be one of all, pending, completed"),
+        ]:
+            invalid = await call(name, arguments)
+            check(
+                f"[{mode}] {name} {arguments}: a tool error with the REST message",
+                invalid.is_error and text_of(invalid) == message,
+                text_of(invalid),
+            )
         if args.foreign_task:
             for name, extra in [
                 ("update_task", {"title": "mine now"}),
                 ("complete_task", {}),
                 ("delete_task", {}),
             ]:
-                refused = await client.call_tool(name, {"task_id": args.foreign_task, **extra})
+                refused = await call(name, {"task_id": args.foreign_task, **extra})
                 check(
                     f"[{mode}] {name} on another user's task is not found",
                     refused.is_error and text_of(refused) == "task not found",
