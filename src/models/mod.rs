@@ -36,6 +36,7 @@ pub mod query;
 pub mod recurrence;
 pub mod reminders;
 pub mod schema;
+pub mod snapshot_time;
 pub mod tags;
 pub mod task_input;
 pub mod task_list;
