@@ -1,6 +1,12 @@
-// What the end-to-end suites share: counting checks and finding ports.
+// What the end-to-end suites share: counting checks, finding ports, the
+// processes a suite starts (all killed when it ends), and the suite's run.
 // Plain Node, no packages, imported by each suite's run.mjs.
+import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { createServer } from "node:net";
+
+/** The processes this suite started and has not stopped. */
+const children = new Set();
 
 let passed = 0;
 let failed = 0;
@@ -102,4 +108,61 @@ export function launchOfflineChromium(chromium, executablePath, profile) {
       "--no-first-run",
     ],
   });
+}
+
+/** Counts `child` among this suite's processes (killed when it ends). */
+export function track(child) {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+/** Starts a child process and resolves once `ready(line)` holds for a line of its output. */
+export function startProcess(name, command, args, options, ready) {
+  const child = track(spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] }));
+  let output = "";
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`${name} did not start:\n${output}`)), 30_000);
+    const onData = (chunk) => {
+      output += chunk;
+      if (output.split("\n").some(ready)) {
+        clearTimeout(timer);
+        res(child);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      rej(new Error(`${name} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within 5 s. */
+export async function stopProcess(child) {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null) child.kill("SIGKILL");
+}
+
+/**
+ * Runs a suite's `body`: a throw is a failed check; every process it left
+ * is killed and its `work` folder removed; then the time and the closing
+ * "N passed, M failed" line.
+ */
+export async function runSuite(work, body) {
+  const started = Date.now();
+  try {
+    await body();
+  } catch (error) {
+    check("suite ran to the end", false, error.stack ?? String(error));
+  } finally {
+    for (const child of children) child.kill("SIGKILL");
+    rmSync(work, { recursive: true, force: true });
+  }
+  console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  finish();
 }

@@ -15,11 +15,12 @@
 // Prints one line per check and closes with "N passed, M failed".
 import { spawn, spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { check, finish, freePort, startService as startServiceAt } from "../harness.mjs";
+import { check, freePort, runSuite, startService as startServiceAt, stopProcess, track } from "../harness.mjs";
+import { startBetterAuth as startAuthProcess } from "./auth-process.mjs";
 import { SignJWT } from "jose";
 import { mcpAccessToken } from "./oauth.mjs";
 
@@ -27,62 +28,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../../..");
 const bin = process.env.TODO_API_BIN ?? join(repo, "target/debug/todo_api-cli");
 const work = mkdtempSync(join(tmpdir(), "todo-e2e-"));
-const children = new Set();
 
 
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts a child process and resolves once `ready(line)` holds for a line of its output. */
-function startProcess(name, command, args, options, ready) {
-  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let output = "";
-  return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`${name} did not start:\n${output}`)), 30_000);
-    const onData = (chunk) => {
-      output += chunk;
-      if (output.split("\n").some(ready)) {
-        clearTimeout(timer);
-        res(child);
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code) => {
-      children.delete(child);
-      clearTimeout(timer);
-      rej(new Error(`${name} exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-async function stop(child) {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await Promise.race([exited, sleep(5000)]);
-  if (child.exitCode === null) child.kill("SIGKILL");
-  children.delete(child);
-}
-
 /** A real Better Auth server on its own port and database. */
-async function startBetterAuth({ alg = "EdDSA", expiration, port, db, plugins, mcpResource } = {}) {
-  port ??= await freePort();
-  db ??= join(work, `better-auth-${alg}-${port}-${Date.now()}.sqlite`);
-  const env = { ...process.env, BA_PORT: String(port), BA_DB: db, BA_ALG: alg };
-  if (expiration) env.BA_EXPIRATION = expiration;
-  if (plugins) env.BA_PLUGINS = plugins;
-  if (mcpResource) env.MCP_RESOURCE = mcpResource;
-  const child = await startProcess("better-auth", process.execPath, ["auth-server.mjs"], { cwd: here, env }, (l) =>
-    l.startsWith("ready "),
-  );
-  return { url: `http://127.0.0.1:${port}`, port, db, child };
-}
+const startBetterAuth = (options = {}) => startAuthProcess({ work, ...options });
 
 /** Our service, configured through the environment as a user would. */
 async function startService(settings, port) {
-  const database = join(work, `service-${children.size}-${Date.now()}.sqlite`);
+  const database = join(work, `service-${Date.now()}-${Math.random().toString(36).slice(2)}.sqlite`);
   const service = await startServiceAt({
     bin,
     cwd: repo,
@@ -90,7 +46,7 @@ async function startService(settings, port) {
     port,
     settings: { BETTER_AUTH_SECRET: "", ...settings },
   });
-  children.add(service.child);
+  track(service.child);
   return service;
 }
 
@@ -257,8 +213,8 @@ async function jwksFlavour(alg) {
     check(`${alg}: Better Auth signs with ${alg}`, header(alice.token).alg === alg, JSON.stringify(header(alice.token)));
     await journey(alg, service, alice, bob);
   } finally {
-    await stop(service.child);
-    await stop(auth.child);
+    await stopProcess(service.child);
+    await stopProcess(auth.child);
   }
 }
 
@@ -280,7 +236,7 @@ async function hs256Flavour() {
     const res = await api(service, wrong, "GET", `/api/${alice.id}/tasks`);
     check("HS256: a token signed with another secret is 401", res.status === 401);
   } finally {
-    await stop(service.child);
+    await stopProcess(service.child);
   }
 }
 
@@ -348,7 +304,7 @@ async function sessionFlavour() {
 
     // Better Auth goes away: the session just checked (above) is still in
     // the cache; a token never checked cannot be checked, quickly.
-    await stop(auth.child);
+    await stopProcess(auth.child);
     res = await api(service, bob.token, "GET", `/api/${bob.id}/tasks`);
     check("session: auth down, a session checked within the cache time still works", res.status === 200, `${res.status}`);
     const started = Date.now();
@@ -357,8 +313,8 @@ async function sessionFlavour() {
     check("session: auth down, an unchecked token is 503, quickly", res.status === 503 && elapsed < 10_000, `${res.status} in ${elapsed} ms`);
     check("session: auth down, the service stays up", (await fetch(`${service.url}/_ping`)).ok);
   } finally {
-    await stop(service.child);
-    await stop(auth.child);
+    await stopProcess(service.child);
+    await stopProcess(auth.child);
   }
 
   // Both plugins: one service in session mode takes Better Auth's JWTs and
@@ -380,9 +336,9 @@ async function sessionFlavour() {
     res = await api(jwtOnly, user.token, "GET", `/api/${user.id}/tasks`);
     check("session+jwt: without session mode, the session token is 401", res.status === 401, `${res.status}`);
   } finally {
-    await stop(sessions.child);
-    await stop(jwtOnly.child);
-    await stop(both.child);
+    await stopProcess(sessions.child);
+    await stopProcess(jwtOnly.child);
+    await stopProcess(both.child);
   }
 }
 
@@ -395,7 +351,7 @@ async function keysAndFailures() {
     const before = await signUp(first, "Alice");
     let res = await api(service, before.token, "GET", `/api/${before.id}/tasks`);
     check("rotation: token of the first key accepted", res.status === 200);
-    await stop(first.child);
+    await stopProcess(first.child);
     const second = await startBetterAuth({ alg: "EdDSA", port: first.port });
     const after = await signUp(second, "Alice");
     check("rotation: the new token carries a new kid", header(after.token).kid !== header(before.token).kid);
@@ -411,7 +367,7 @@ async function keysAndFailures() {
     check("foreign: with WWW-Authenticate invalid_token", (res.headers.get("www-authenticate") ?? "").includes("invalid_token"));
 
     // Better Auth goes down mid-suite.
-    await stop(second.child);
+    await stopProcess(second.child);
     let started = Date.now();
     res = await api(service, after.token, "GET", `/api/${after.id}/tasks`);
     check("auth down: cached key still verifies", res.status === 200);
@@ -420,7 +376,7 @@ async function keysAndFailures() {
     res = await api(service, foreign.token, "GET", `/api/${foreign.id}/tasks`);
     const elapsed = Date.now() - started;
     check("auth down: unknown kid answers 401 or 503, quickly", [401, 503].includes(res.status) && elapsed < 10_000, `${res.status} in ${elapsed} ms`);
-    await stop(foreignAuth.child);
+    await stopProcess(foreignAuth.child);
 
     // A service that never saw the keys, while Better Auth is down.
     const cold = await startService({ BETTER_AUTH_URL: second.url });
@@ -429,9 +385,9 @@ async function keysAndFailures() {
     check("auth down: a fresh service answers 503, quickly", res.status === 503 && Date.now() - started < 10_000, `${res.status}`);
     const ping = await fetch(`${cold.url}/_ping`);
     check("auth down: the service stays up", ping.ok);
-    await stop(cold.child);
+    await stopProcess(cold.child);
   } finally {
-    await stop(service.child);
+    await stopProcess(service.child);
   }
 
   // Expiry: Better Auth issues 2-second tokens; no leeway on our side.
@@ -445,16 +401,15 @@ async function keysAndFailures() {
     res = await api(strict, user.token, "GET", `/api/${user.id}/tasks`);
     check("expiry: expired token is 401", res.status === 401 && /expired/.test(res.json?.detail ?? ""), `${res.status} ${JSON.stringify(res.json)}`);
   } finally {
-    await stop(strict.child);
-    await stop(shortLived.child);
+    await stopProcess(strict.child);
+    await stopProcess(shortLived.child);
   }
 }
 
 /** Runs the official Python MCP SDK's client (tests/e2e/mcp/client.py); resolves to its exit code and output. */
 function mcpClient(args) {
   const python = process.env.MCP_PYTHON ?? join(repo, "target/mcp-venv/bin/python");
-  const child = spawn(python, [join(repo, "tests/e2e/mcp/client.py"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
+  const child = track(spawn(python, [join(repo, "tests/e2e/mcp/client.py"), ...args], { stdio: ["ignore", "pipe", "pipe"] }));
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
@@ -462,7 +417,6 @@ function mcpClient(args) {
     const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      children.delete(child);
       res({ code, output });
     });
   });
@@ -531,11 +485,11 @@ async function mcpFlavour() {
         const rest = await api(service, oauth.accessToken, "GET", `/api/${alice.id}/tasks`);
         check(`mcp [${db}] the REST routes refuse the OAuth access token`, rest.status === 401 && /audience/.test(rest.json?.detail ?? ""), `${rest.status} ${JSON.stringify(rest.json)}`);
       } finally {
-        await stop(service.child);
+        await stopProcess(service.child);
       }
     }
   } finally {
-    await stop(auth.child);
+    await stopProcess(auth.child);
   }
 }
 
@@ -544,8 +498,7 @@ async function main() {
     console.error(`e2e: the service binary ${bin} is missing; build it first (cargo test --no-run or cargo build)`);
     process.exit(2);
   }
-  const started = Date.now();
-  try {
+  await runSuite(work, async () => {
     // E2E_ONLY=mcp runs the MCP part alone (while working on it).
     if (process.env.E2E_ONLY !== "mcp") {
       for (const alg of ["EdDSA", "ES256", "ES512", "RS256", "PS256"]) {
@@ -556,14 +509,7 @@ async function main() {
       await keysAndFailures();
     }
     await mcpFlavour();
-  } catch (error) {
-    check("suite ran to the end", false, error.stack ?? String(error));
-  } finally {
-    for (const child of children) child.kill("SIGKILL");
-    rmSync(work, { recursive: true, force: true });
-  }
-  console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  finish();
+  });
 }
 
 await main();

@@ -23,8 +23,8 @@
 // Needs tests/e2e/better-auth's npm packages (its auth-server.mjs is the
 // Better Auth here); scripts/e2e installs both. Prints one line per check
 // and closes with "N passed, M failed".
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,7 +33,8 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontex
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { check, finish, freePort, startService, stopService } from "../harness.mjs";
+import { check, freePort, runSuite, startService, stopProcess, stopService, track } from "../harness.mjs";
+import { startBetterAuth as startAuthProcess } from "../better-auth/auth-process.mjs";
 import { mcpAccessToken } from "../better-auth/oauth.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,7 +42,6 @@ const repo = resolve(here, "../../..");
 const betterAuthSuite = resolve(here, "../better-auth");
 const bin = process.env.TODO_API_BIN ?? join(repo, "target/debug/todo_api-cli");
 const work = mkdtempSync(join(tmpdir(), "todo-e2e-mcp-ts-"));
-const children = new Set();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const json = (value) => JSON.stringify(value);
 
@@ -50,41 +50,7 @@ const TOOLS = ["add_task", "complete_task", "delete_task", "list_tags", "list_ta
 // ---------------------------------------------------------------- processes
 
 /** Better Auth (tests/e2e/better-auth/auth-server.mjs) on a free port; with `mcpResource`, its OAuth provider too. */
-async function startBetterAuth({ mcpResource, expiration } = {}) {
-  const port = await freePort();
-  const env = { ...process.env, BA_PORT: String(port), BA_DB: join(work, `better-auth-${port}.sqlite`) };
-  if (mcpResource) env.MCP_RESOURCE = mcpResource;
-  if (expiration) env.BA_EXPIRATION = expiration;
-  const child = spawn(process.execPath, ["auth-server.mjs"], { cwd: betterAuthSuite, env, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let output = "";
-  await new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`Better Auth did not start:\n${output}`)), 30_000);
-    const onData = (chunk) => {
-      output += chunk;
-      if (output.includes("ready ")) {
-        clearTimeout(timer);
-        res();
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      rej(new Error(`Better Auth exited with ${code}:\n${output}`));
-    });
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
-
-async function stopProcess(child) {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await Promise.race([exited, sleep(5000)]);
-  if (child.exitCode === null) child.kill("SIGKILL");
-  children.delete(child);
-}
+const startBetterAuth = (options = {}) => startAuthProcess({ work, ...options });
 
 async function startTodoApi(settings, port) {
   const service = await startService({
@@ -94,7 +60,7 @@ async function startTodoApi(settings, port) {
     port,
     settings: { BETTER_AUTH_SECRET: "", ...settings },
   });
-  children.add(service.child);
+  track(service.child);
   return service;
 }
 
@@ -385,7 +351,6 @@ async function onEachDatabase() {
         if (db === "sqlite") inspectorChecks(`[${db}] Inspector`, service.url, alice.token);
       } finally {
         await stopService(service);
-        children.delete(service.child);
       }
     }
   } finally {
@@ -437,7 +402,6 @@ async function expiredToken() {
     );
   } finally {
     await stopService(service);
-    children.delete(service.child);
     await stopProcess(auth.child);
   }
 }
@@ -451,18 +415,10 @@ async function main() {
     console.error(`e2e: ${betterAuthSuite} has no npm packages; install them first (scripts/e2e does)`);
     process.exit(2);
   }
-  const started = Date.now();
-  try {
+  await runSuite(work, async () => {
     await onEachDatabase();
     await expiredToken();
-  } catch (error) {
-    check("suite ran to the end", false, error.stack ?? String(error));
-  } finally {
-    for (const child of children) child.kill("SIGKILL");
-    rmSync(work, { recursive: true, force: true });
-  }
-  console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  finish();
+  });
 }
 
 await main();
