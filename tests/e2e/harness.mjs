@@ -1,7 +1,7 @@
 // What the end-to-end suites share: counting checks, finding ports, the
 // processes a suite starts (all killed when it ends), and the suite's run.
 // Plain Node, no packages, imported by each suite's run.mjs.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 
@@ -165,4 +165,14 @@ export async function runSuite(work, body) {
   }
   console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
   finish();
+}
+
+/** A fresh PostgreSQL database (E2E_PG_SERVER, default the local one); its URL. */
+export function freshPostgres(name) {
+  const server = process.env.E2E_PG_SERVER ?? "postgres://postgres@127.0.0.1:5432";
+  for (const sql of [`DROP DATABASE IF EXISTS ${name}`, `CREATE DATABASE ${name}`]) {
+    const done = spawnSync("psql", [`${server}/postgres`, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { encoding: "utf8" });
+    if (done.status !== 0) throw new Error(`psql ${sql}: ${done.stderr}`);
+  }
+  return `${server}/${name}`;
 }

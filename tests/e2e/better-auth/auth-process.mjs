@@ -23,3 +23,26 @@ export async function startBetterAuth({ work, alg = "EdDSA", expiration, port, d
   );
   return { url: `http://127.0.0.1:${port}`, port, db, child };
 }
+
+export const PASSWORD = "correct-horse-battery";
+export const newEmail = (name) => `${name.toLowerCase()}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
+
+/** Signs a user up through Better Auth and gets their JWT, as a frontend does. */
+export async function signUp(auth, name) {
+  const res = await fetch(`${auth.url}/api/auth/sign-up/email`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: auth.url },
+    body: JSON.stringify({ email: newEmail(name), password: PASSWORD, name }),
+  });
+  if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  const { user } = await res.json();
+  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  return { id: user.id, cookie, token: await freshToken(auth, cookie) };
+}
+
+/** A new JWT for the session behind `cookie`. */
+export async function freshToken(auth, cookie) {
+  const res = await fetch(`${auth.url}/api/auth/token`, { headers: { cookie } });
+  if (!res.ok) throw new Error(`token failed: ${res.status} ${await res.text()}`);
+  return (await res.json()).token;
+}

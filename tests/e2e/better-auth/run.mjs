@@ -13,14 +13,14 @@
 //   E2E_PG_SERVER the PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
 //
 // Prints one line per check and closes with "N passed, M failed".
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { mkdtempSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { check, freePort, runSuite, startService as startServiceAt, stopProcess, track } from "../harness.mjs";
-import { startBetterAuth as startAuthProcess } from "./auth-process.mjs";
+import { check, freePort, freshPostgres, runSuite, startService as startServiceAt, stopProcess, track } from "../harness.mjs";
+import { freshToken, newEmail, PASSWORD, signUp, startBetterAuth as startAuthProcess } from "./auth-process.mjs";
 import { SignJWT } from "jose";
 import { mcpAccessToken } from "./oauth.mjs";
 
@@ -50,21 +50,6 @@ async function startService(settings, port) {
   return service;
 }
 
-const PASSWORD = "correct-horse-battery";
-const newEmail = (name) => `${name.toLowerCase()}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
-
-/** Signs a user up through Better Auth and gets their JWT, as a frontend does. */
-async function signUp(auth, name) {
-  const res = await fetch(`${auth.url}/api/auth/sign-up/email`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: auth.url },
-    body: JSON.stringify({ email: newEmail(name), password: PASSWORD, name }),
-  });
-  if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
-  const { user } = await res.json();
-  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  return { id: user.id, cookie, token: await freshToken(auth, cookie) };
-}
 
 /**
  * Signs a user up, then in, through a Better Auth with the `bearer` plugin,
@@ -102,12 +87,6 @@ const shape = (token) => (typeof token === "string" ? token.replace(/[A-Za-z0-9]
 
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const madeUpToken = () => Array.from({ length: 32 }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join("");
-
-async function freshToken(auth, cookie) {
-  const res = await fetch(`${auth.url}/api/auth/token`, { headers: { cookie } });
-  if (!res.ok) throw new Error(`token failed: ${res.status} ${await res.text()}`);
-  return (await res.json()).token;
-}
 
 function header(token) {
   return JSON.parse(Buffer.from(token.split(".")[0], "base64url").toString());
@@ -420,16 +399,6 @@ function mcpClient(args) {
       res({ code, output });
     });
   });
-}
-
-/** A fresh PostgreSQL database for the service; its URL. */
-function freshPostgres(name) {
-  const server = process.env.E2E_PG_SERVER ?? "postgres://postgres@127.0.0.1:5432";
-  for (const sql of [`DROP DATABASE IF EXISTS ${name}`, `CREATE DATABASE ${name}`]) {
-    const done = spawnSync("psql", [`${server}/postgres`, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { encoding: "utf8" });
-    if (done.status !== 0) throw new Error(`psql ${sql}: ${done.stderr}`);
-  }
-  return `${server}/${name}`;
 }
 
 /**

@@ -33,8 +33,8 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontex
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { check, freePort, runSuite, startService, stopProcess, stopService, track } from "../harness.mjs";
-import { startBetterAuth as startAuthProcess } from "../better-auth/auth-process.mjs";
+import { check, freePort, freshPostgres, runSuite, startService, stopProcess, stopService, track } from "../harness.mjs";
+import { signUp, startBetterAuth as startAuthProcess } from "../better-auth/auth-process.mjs";
 import { mcpAccessToken } from "../better-auth/oauth.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -62,32 +62,6 @@ async function startTodoApi(settings, port) {
   });
   track(service.child);
   return service;
-}
-
-/** A fresh PostgreSQL database; its URL. */
-function freshPostgres(name) {
-  const server = process.env.E2E_PG_SERVER ?? "postgres://postgres@127.0.0.1:5432";
-  for (const sql of [`DROP DATABASE IF EXISTS ${name}`, `CREATE DATABASE ${name}`]) {
-    const done = spawnSync("psql", [`${server}/postgres`, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { encoding: "utf8" });
-    if (done.status !== 0) throw new Error(`psql ${sql}: ${done.stderr}`);
-  }
-  return `${server}/${name}`;
-}
-
-/** Signs a user up through Better Auth and gets their JWT, as a frontend does. */
-async function signUp(auth, name) {
-  const email = `${name.toLowerCase()}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
-  const res = await fetch(`${auth.url}/api/auth/sign-up/email`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: auth.url },
-    body: json({ email, password: "correct-horse-battery", name }),
-  });
-  if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
-  const { user } = await res.json();
-  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const tokenRes = await fetch(`${auth.url}/api/auth/token`, { headers: { cookie } });
-  if (!tokenRes.ok) throw new Error(`token failed: ${tokenRes.status} ${await tokenRes.text()}`);
-  return { id: user.id, cookie, token: (await tokenRes.json()).token };
 }
 
 async function rest(service, token, method, path, body) {
