@@ -25,11 +25,8 @@ use loco_rs::prelude::*;
 use super::task_docs::{FeedQueryDocs, LastEventId, UserPath};
 use crate::{
     errors::{ApiError, CommonErrors, FeedGone, InvalidQuery},
-    extractors::auth::AuthUser,
-    models::{
-        events::{self, FeedPage},
-        feed::Wakeups,
-    },
+    extractors::{auth::AuthUser, db::Wake},
+    models::events::{self, FeedPage},
     settings::Settings,
     streams::{Follower, Shutdown, StreamSlots, READ_BATCH},
     views::{
@@ -128,10 +125,7 @@ async fn stream(auth: AuthUser, ctx: &AppContext, after: Option<i64>) -> ApiResu
         .shared_store
         .get::<Shutdown>()
         .ok_or_else(|| ApiError::Internal("shutdown signal not set up".to_string()))?;
-    let wakeups = ctx
-        .shared_store
-        .get::<Wakeups>()
-        .ok_or_else(|| ApiError::Internal("the feed's wake-ups were not set up".to_string()))?;
+    let wakeups = Wake::of(ctx)?;
     // Subscribed before the first read: whatever commits after that read
     // wakes the stream, so it never waits past an event.
     let wake = wakeups.subscribe();

@@ -28,13 +28,23 @@ impl FromRequestParts<AppContext> for Db {
 /// start-up and kept in Loco's shared store.
 pub struct Wake(pub Wakeups);
 
+impl Wake {
+    /// The wake-ups start-up put in the context's shared store.
+    ///
+    /// # Errors
+    /// An internal error when start-up has not stored them (a context not
+    /// built by the app).
+    pub fn of(ctx: &AppContext) -> Result<Wakeups, ApiError> {
+        ctx.shared_store
+            .get::<Wakeups>()
+            .ok_or_else(|| ApiError::Internal("the feed's wake-ups were not set up".into()))
+    }
+}
+
 impl FromRequestParts<AppContext> for Wake {
     type Rejection = ApiError;
 
     async fn from_request_parts(_parts: &mut Parts, ctx: &AppContext) -> Result<Self, ApiError> {
-        ctx.shared_store
-            .get::<Wakeups>()
-            .map(Self)
-            .ok_or_else(|| ApiError::Internal("the feed's wake-ups were not set up".into()))
+        Self::of(ctx).map(Self)
     }
 }

@@ -25,8 +25,8 @@ use serde_json::{json, Map, Value};
 use super::schemas::{self, Document, LIST_ARGUMENTS};
 use crate::{
     errors::ApiError,
+    extractors::db::Wake,
     models::{
-        feed::Wakeups,
         tags,
         task_input::{completion_from_json, NewTask, TaskChanges},
         task_list::TaskFilter,
@@ -200,12 +200,7 @@ impl TodoTools {
 
     async fn run(&self, name: &str, owner: &str, arguments: Map<String, Value>) -> Outcome {
         let db = &self.ctx.db;
-        let wakeups = self
-            .ctx
-            .shared_store
-            .get::<Wakeups>()
-            .ok_or_else(|| ApiError::Internal("the feed's wake-ups were not set up".into()))?;
-        let wakeups = &wakeups;
+        let wakeups = &Wake::of(&self.ctx)?;
         match name {
             "add_task" => {
                 let new_task = NewTask::from_json(Some(&Value::Object(arguments)))?;
