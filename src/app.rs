@@ -270,7 +270,7 @@ impl Hooks for App {
         // Nothing follows the feed during a seed: nobody to wake.
         let wakeups = Wakeups::new();
         for body in &seed.tasks {
-            let task = NewTask::from_json(Some(body))
+            let task = NewTask::from_json(Some(body), None)
                 .map_err(|e| Error::Message(format!("{}: {e}", path.display())))?;
             task_model::Model::create_for_user(&ctx.db, &wakeups, &seed.user_id, task)
                 .await

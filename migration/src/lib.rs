@@ -7,6 +7,7 @@ mod m20261201_000003_tags_recurrence_reminders;
 mod m20261202_000004_events_reminders;
 mod m20261203_000005_events_shown;
 mod m20261204_000006_events_one_format;
+mod m20261204_000007_task_time_zones;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000004_events_reminders::Migration),
             Box::new(m20261203_000005_events_shown::Migration),
             Box::new(m20261204_000006_events_one_format::Migration),
+            Box::new(m20261204_000007_task_time_zones::Migration),
             // inject-above (do not remove this comment)
         ]
     }

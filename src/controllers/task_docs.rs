@@ -138,9 +138,29 @@ pub struct ListQuery {
     /// lower-casing; at most 20.
     #[param(value_type = Option<Vec<TagName>>, style = Form, explode, max_items = 20)]
     pub tag: Option<Vec<String>>,
+    /// Only tasks due at or after this: an RFC 3339 date-time, or a date
+    /// (`2026-12-24`), its start in `X-Timezone`'s zone (else UTC).
+    /// Undated tasks never match.
+    #[param(example = "2026-12-24")]
+    pub due_after: Option<String>,
+    /// Only tasks due before this (exclusive); read as `due_after`.
+    #[param(example = "2026-12-25")]
+    pub due_before: Option<String>,
     /// Opaque; from the previous page's `Link: rel="next"`.
     pub cursor: Option<String>,
 }
+
+/// `X-Timezone`: the client's IANA time zone.
+#[derive(IntoParams)]
+#[into_params(names("X-Timezone"), parameter_in = Header)]
+pub struct TimeZoneHeader(
+    /// The client's IANA zone (`Europe/Berlin`): a new task's `time_zone`
+    /// when the body has none, and the zone the list's date-only
+    /// `due_after` and `due_before` are read in. Ignored when it names no
+    /// zone
+    #[param(nullable = false, example = "Europe/Berlin")]
+    pub Option<String>,
+);
 
 /// The body of a `POST`: `title` is required, the rest optional. Members
 /// such as `id`, `user_id` and the timestamps are ignored.
@@ -164,10 +184,19 @@ pub struct CreateTask {
     // reference in an `allOf` that fuzzers misread.)
     #[schema(inline, nullable = false, required = false)]
     pub priority: Option<Priority>,
-    /// An RFC 3339 date-time (a plain `YYYY-MM-DD` date is read as midnight
-    /// UTC too).
-    #[schema(format = DateTime, example = "2026-12-24T09:00:00Z")]
+    /// An RFC 3339 date-time, or a date alone (`2026-12-24`): due on that
+    /// day (`all_day`), from its start in `time_zone`.
+    #[schema(example = "2026-12-24T09:00:00Z")]
     pub due_date: Option<String>,
+    /// An IANA zone name (`Europe/Berlin`): the zone the task's dates and
+    /// rule are read in. Absent: `X-Timezone`'s zone, else `null` (UTC).
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: Option<String>,
+    /// Follows `due_date` (a date: `true`, a date-time: `false`); `true`
+    /// makes the due date the start of its date in `time_zone`, `false`
+    /// keeps its instant. Not `null`.
+    #[schema(nullable = false, required = false)]
+    pub all_day: Option<bool>,
     /// The task's tags; duplicates collapse. `null` or `[]`: none.
     #[schema(max_items = 20)]
     pub tags: Option<Vec<TagName>>,
@@ -183,8 +212,8 @@ pub struct CreateTask {
 
 /// The body of a `PUT` or `PATCH`: any subset of the writable fields.
 /// Absent fields stay as they are; `null` clears `description`,
-/// `due_date`, `tags`, `recurrence` and `remind_at`, and is refused for
-/// `title`, `completed` and `priority`.
+/// `due_date`, `time_zone`, `tags`, `recurrence` and `remind_at`, and is
+/// refused for `title`, `completed`, `priority` and `all_day`.
 #[derive(ToSchema)]
 pub struct UpdateTask {
     /// As in `CreateTask`; not `null`.
@@ -205,9 +234,15 @@ pub struct UpdateTask {
     // Not `null`.
     #[schema(inline, nullable = false, required = false)]
     pub priority: Option<Priority>,
-    /// `null` clears it (refused while the task repeats).
-    #[schema(format = DateTime)]
+    /// As in `CreateTask`, in the task's (new) zone; `null` clears it
+    /// (refused while the task repeats).
     pub due_date: Option<String>,
+    /// As in `CreateTask`; `null`: UTC. An all-day task keeps its date (its
+    /// instant moves), a timed one its instant.
+    pub time_zone: Option<String>,
+    /// As in `CreateTask`. Not `null`.
+    #[schema(nullable = false, required = false)]
+    pub all_day: Option<bool>,
     /// Replaces the whole set; `null` or `[]` clears it.
     #[schema(max_items = 20)]
     pub tags: Option<Vec<TagName>>,

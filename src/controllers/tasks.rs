@@ -17,7 +17,7 @@ use loco_rs::prelude::*;
 
 use super::task_docs::{
     CreateTask, IdempotencyKey, IfMatch, IfNoneMatch, ListQuery, SetCompletion, TaskPath,
-    UpdateTask, UserPath,
+    TimeZoneHeader, UpdateTask, UserPath,
 };
 use crate::{
     errors::{
@@ -30,6 +30,7 @@ use crate::{
         preconditions::Preconditions,
     },
     models::{
+        dates::{parse_time_zone, Tz},
         feed::Wakeups,
         idempotency_keys::{self, IdempotentCreate, StoredResponse},
         task_input::{completion_from_json, NewTask, TaskChanges},
@@ -46,6 +47,13 @@ type ApiResult = Result<Response, ApiError>;
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
+const TIME_ZONE: HeaderName = HeaderName::from_static("x-timezone");
+
+/// The zone `X-Timezone` names, when it names one.
+fn header_zone(headers: &HeaderMap) -> Option<Tz> {
+    let name = headers.get(TIME_ZONE)?.to_str().ok()?;
+    parse_time_zone(name.trim()).ok()
+}
 
 /// The `{id}` of the path (percent-decoded by axum): a positive integer,
 /// or the task is not found.
@@ -97,7 +105,7 @@ fn next_link(uri: &Uri, pairs: &[(String, String)], cursor: &str) -> String {
 #[utoipa::path(
     get, path = "/api/{user_id}/tasks", tag = "tasks", operation_id = "list_tasks",
     summary = "List the user's tasks",
-    params(UserPath, ListQuery),
+    params(UserPath, ListQuery, TimeZoneHeader),
     responses(
         (status = 200, description = "A page of tasks, as a plain JSON array", body = [TaskResponse],
          headers(("X-Total-Count" = u64, description = "Tasks matching the filter, on all pages"),
@@ -107,10 +115,10 @@ fn next_link(uri: &Uri, pairs: &[(String, String)], cursor: &str) -> String {
     security(("bearer" = [])),
 )]
 #[debug_handler(state = AppContext)]
-pub async fn list(auth: AuthUser, Db(db): Db, uri: Uri) -> ApiResult {
+pub async fn list(auth: AuthUser, Db(db): Db, uri: Uri, headers: HeaderMap) -> ApiResult {
     let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&uri)
         .map_err(|_| ApiError::BadRequest("the query string cannot be read".to_string()))?;
-    let filter = TaskFilter::from_query(&pairs)?;
+    let filter = TaskFilter::from_query(&pairs, header_zone(&headers).unwrap_or(Tz::UTC))?;
     let page = tasks::Model::list_for_user(&db, &auth.owner_id, &filter).await?;
     let mut response = JsonList(view::list(page.tasks)).into_response();
     response
@@ -154,7 +162,7 @@ fn replay(stored: StoredResponse) -> Response {
 #[utoipa::path(
     post, path = "/api/{user_id}/tasks", tag = "tasks", operation_id = "create_task",
     summary = "Create a task",
-    params(UserPath, IdempotencyKey),
+    params(UserPath, IdempotencyKey, TimeZoneHeader),
     request_body(content = CreateTask, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = TaskResponse,
@@ -175,7 +183,7 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> ApiResult {
     let key = idempotency_key(&headers)?;
-    let new_task = NewTask::from_json(body.as_ref())?;
+    let new_task = NewTask::from_json(body.as_ref(), header_zone(&headers))?;
     let Some(key) = key else {
         let task = tasks::Model::create_for_user(&db, &wakeups, &auth.owner_id, new_task).await?;
         return Ok(created(&uri, task));

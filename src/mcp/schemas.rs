@@ -15,7 +15,16 @@ use crate::controllers::docs::ApiDoc;
 
 /// The list route's query parameters a tool takes (the cursor is not one:
 /// `limit` goes up to 1,000).
-pub const LIST_ARGUMENTS: [&str; 6] = ["status", "q", "tag", "sort", "order", "limit"];
+pub const LIST_ARGUMENTS: [&str; 8] = [
+    "status",
+    "q",
+    "tag",
+    "due_after",
+    "due_before",
+    "sort",
+    "order",
+    "limit",
+];
 
 /// The OpenAPI document as JSON, and lookups into it.
 pub struct Document {
@@ -56,10 +65,22 @@ impl Document {
             if let (Some(map), Some(description)) =
                 (schema.as_object_mut(), parameter["description"].as_str())
             {
+                // The tool's `time_zone` argument is what the header is to
+                // the route.
+                let description = description.replace("`X-Timezone`", "`time_zone`");
                 map.insert("description".into(), json!(description));
             }
             properties.insert(name.to_string(), schema);
         }
+        // What `X-Timezone` is to the route.
+        properties.insert(
+            "time_zone".to_string(),
+            json!({
+                "type": "string",
+                "description": "The IANA zone (`Europe/Berlin`) a date alone in `due_after` or `due_before` is read in; default UTC",
+                "examples": ["Europe/Berlin"],
+            }),
+        );
         json!({"type": "object", "properties": properties})
     }
 

@@ -27,6 +27,7 @@ use crate::{
     errors::ApiError,
     extractors::db::Wake,
     models::{
+        dates::{parse_time_zone, Tz},
         tags,
         task_input::{completion_from_json, NewTask, TaskChanges},
         task_list::TaskFilter,
@@ -80,8 +81,9 @@ pub fn catalog() -> Vec<Tool> {
         Tool::new_with_raw(
             "list_tasks",
             Some(
-                "List the signed-in user's tasks: filter by `status`, a search text `q` and \
-                 `tag`s, sort and limit (default 100, at most 1000)."
+                "List the signed-in user's tasks: filter by `status`, a search text `q`, \
+                 `tag`s and a due-date window (`due_after` inclusive, `due_before` exclusive; \
+                 dates read in `time_zone`), sort and limit (default 100, at most 1000)."
                     .into(),
             ),
             Arc::new(object(doc.list_arguments())),
@@ -203,12 +205,17 @@ impl TodoTools {
         let wakeups = &Wake::of(&self.ctx)?;
         match name {
             "add_task" => {
-                let new_task = NewTask::from_json(Some(&Value::Object(arguments)))?;
+                let new_task = NewTask::from_json(Some(&Value::Object(arguments)), None)?;
                 let task = tasks::Model::create_for_user(db, wakeups, owner, new_task).await?;
                 Ok(task_result("Created", task))
             }
             "list_tasks" => {
-                let filter = TaskFilter::from_query(&list_pairs(&arguments))?;
+                let zone = match arguments.get("time_zone") {
+                    None | Some(Value::Null) => Tz::UTC,
+                    Some(value) => parse_time_zone(value.as_str().unwrap_or_default())
+                        .map_err(|message| ApiError::validation("time_zone", message))?,
+                };
+                let filter = TaskFilter::from_query(&list_pairs(&arguments), zone)?;
                 let page = tasks::Model::list_for_user(db, owner, &filter).await?;
                 let tasks = task_view::list(page.tasks);
                 let text = list_text(&tasks, page.total);
@@ -335,7 +342,22 @@ fn describe(out: &mut String, task: &TaskResponse) {
         out.push_str(" priority");
     }
     if let Some(due) = &task.due_date {
-        let _ = write!(out, ", due {due}");
+        match task.local_due() {
+            Some(local) if task.all_day => {
+                let _ = write!(out, ", due on {}", local.format("%Y-%m-%d"));
+            }
+            Some(local) if task.time_zone.is_some() => {
+                let _ = write!(
+                    out,
+                    ", due {due} ({} {})",
+                    local.format("%Y-%m-%d %H:%M"),
+                    task.time_zone.as_deref().unwrap_or("UTC")
+                );
+            }
+            _ => {
+                let _ = write!(out, ", due {due}");
+            }
+        }
     }
     if let Some(rule) = &task.recurrence {
         out.push_str(", repeats ");
@@ -519,6 +541,8 @@ mod tests {
             recurrence: None,
             next_id: None,
             remind_at: None,
+            time_zone: None,
+            all_day: false,
         }
     }
 

@@ -27,6 +27,7 @@ macro_rules! by_position {
 
 pub mod _entities;
 pub mod clock;
+pub mod dates;
 pub mod errors;
 pub mod events;
 pub mod feed;

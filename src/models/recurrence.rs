@@ -1,6 +1,7 @@
 //! Repeating tasks: an RFC 5545 recurrence rule (`RRULE` value) read with
-//! the task's due date as its start, and the next occurrence computed when a
-//! task is completed.
+//! the task's due date as its start, in the task's time zone (`DTSTART`
+//! with its `TZID`; a date for an all-day task), and the next occurrence
+//! computed when a task is completed.
 //!
 //! Only the parts a task app needs are accepted (`FREQ` of `DAILY`,
 //! `WEEKLY`, `MONTHLY` or `YEARLY`, `INTERVAL`, `BYDAY`, `BYMONTHDAY`,
@@ -9,8 +10,10 @@
 //! which computes the occurrences (with its own bound on iterations, so no
 //! rule can make it loop).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use rrule::{RRule, RRuleSet, Tz, Unvalidated};
+
+use super::dates::{local_time, Due, Tz as Zone};
 
 /// Longest rule accepted, in characters.
 pub const MAX_RULE_CHARS: usize = 500;
@@ -202,33 +205,46 @@ impl Recurrence {
             .join(";")
     }
 
-    fn until(&self) -> Option<DateTime<Utc>> {
-        self.part("UNTIL").and_then(parse_until)
-    }
-
     fn count(&self) -> Option<u32> {
         self.part("COUNT").and_then(|c| c.parse().ok())
     }
 
-    /// The occurrences from `start`, as the `rrule` crate computes them,
-    /// without `COUNT` (a task counts its series down itself).
-    fn occurrences(&self, start: DateTime<Utc>) -> Result<RRuleSet, String> {
+    /// `UNTIL` as a local time in `zone`: a date is its whole day there, a
+    /// UTC date-time the local time it is in the zone.
+    fn until_local(&self, zone: Zone) -> Option<NaiveDateTime> {
+        let until = self.part("UNTIL")?;
+        if let Ok(date) = NaiveDate::parse_from_str(until, "%Y%m%d") {
+            return date.and_hms_opt(23, 59, 59);
+        }
+        parse_until(until).map(|at| local_time(zone, at))
+    }
+
+    /// The occurrences from the local time `start`, as the `rrule` crate
+    /// computes them, without `COUNT` (a task counts its series down
+    /// itself). The rule runs on the zone's wall clock ("floating" times,
+    /// handed to the crate as if in UTC), so a daily 09:00 stays at 09:00
+    /// local whatever the clocks do; [`Due::instant_of`] turns each
+    /// occurrence back into an instant.
+    fn occurrences(&self, start: NaiveDateTime, zone: Zone) -> Result<RRuleSet, String> {
         let rule: String = self
             .parts
             .iter()
             .filter(|(name, _)| name != "COUNT")
             .map(|(name, value)| match name.as_str() {
-                // Date-only UNTIL: the whole day, in the form the crate wants
-                // next to a UTC start.
-                "UNTIL" => format!("UNTIL={}", self.until().map(ical).unwrap_or_default()),
+                // On the same floating clock as the start.
+                "UNTIL" => format!(
+                    "UNTIL={}",
+                    self.until_local(zone)
+                        .map(|at| ical(at.and_utc()))
+                        .unwrap_or_default()
+                ),
                 _ => format!("{name}={value}"),
             })
             .collect::<Vec<_>>()
             .join(";");
         let parsed: RRule<Unvalidated> = rule.parse().map_err(|e| format!("is not valid: {e}"))?;
-        let start = start.with_nanosecond(0).unwrap_or(start);
         parsed
-            .build(Tz::UTC.from_utc_datetime(&start.naive_utc()))
+            .build(Tz::UTC.from_utc_datetime(&start))
             .map_err(|e| format!("is not valid: {e}"))
     }
 
@@ -238,42 +254,45 @@ impl Recurrence {
     ///
     /// # Errors
     /// The message for the `recurrence` field.
-    pub fn check_start(&self, due_date: Option<DateTime<Utc>>) -> Result<(), String> {
-        let Some(due) = due_date else {
+    pub fn check_start(&self, due: Option<&Due>) -> Result<(), String> {
+        let Some(due) = due else {
             return Err("needs a due_date: the rule repeats from it".to_string());
         };
-        if self.until().is_some_and(|until| until < due) {
+        let start = due.local_start();
+        if self
+            .until_local(due.zone)
+            .is_some_and(|until| until < start)
+        {
             return Err("UNTIL is before the task's due_date".to_string());
         }
-        self.occurrences(due).map(|_| ())
+        self.occurrences(start, due.zone).map(|_| ())
     }
 
-    /// The next occurrence of a task due at `due` and completed on `today`
-    /// (UTC): the rule's first occurrence after `due` that is not before
-    /// `today`, with the time of day kept, and the rule the next task
-    /// carries (`COUNT` lowered by one). `None` when the series is over:
-    /// `COUNT` was 1, `UNTIL` has passed, or the rule has no more dates.
+    /// The next occurrence of a task `due` and completed at `now`: the
+    /// rule's first occurrence after `due` that is not before today in the
+    /// task's zone, at the same local time (all day: on the rule's next
+    /// date), and the rule the next task carries (`COUNT` lowered by one).
+    /// `None` when the series is over: `COUNT` was 1, `UNTIL` has passed,
+    /// or the rule has no more dates.
     #[must_use]
-    pub fn next_after(
-        &self,
-        due: DateTime<Utc>,
-        today: NaiveDate,
-    ) -> Option<(DateTime<Utc>, Self)> {
+    pub fn next_after(&self, due: &Due, now: DateTime<Utc>) -> Option<(DateTime<Utc>, Self)> {
         let count = self.count();
         if count == Some(1) {
             return None;
         }
-        let start_of_today = today.and_hms_opt(0, 0, 0)?.and_utc();
-        let just_after_due = due.with_nanosecond(0).unwrap_or(due) + TimeDelta::seconds(1);
-        let from = just_after_due.max(start_of_today);
-        let set = self.occurrences(due).ok()?;
+        let start = due.local_start();
+        let start_of_today = local_time(due.zone, now)
+            .date()
+            .and_time(chrono::NaiveTime::MIN);
+        let from = (start + TimeDelta::seconds(1)).max(start_of_today);
+        let set = self.occurrences(start, due.zone).ok()?;
         let next = set
-            .after(Tz::UTC.from_utc_datetime(&from.naive_utc()))
+            .after(Tz::UTC.from_utc_datetime(&from))
             .all(1)
             .dates
             .into_iter()
             .next()?
-            .with_timezone(&Utc);
+            .naive_utc();
         let mut rule = self.clone();
         if let Some(count) = count {
             for (name, value) in &mut rule.parts {
@@ -282,7 +301,7 @@ impl Recurrence {
                 }
             }
         }
-        Some((next, rule))
+        Some((due.instant_of(next), rule))
     }
 }
 
@@ -296,8 +315,22 @@ mod tests {
             .with_timezone(&Utc)
     }
 
-    fn day(text: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a test day")
+    /// Noon UTC on a day: "completed on" that day.
+    fn day(text: &str) -> DateTime<Utc> {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .expect("a test day")
+            .and_hms_opt(12, 0, 0)
+            .expect("noon")
+            .and_utc()
+    }
+
+    /// A timed due date in UTC (a task without a time zone).
+    fn utc(text: &str) -> Due {
+        Due {
+            at: at(text),
+            all_day: false,
+            zone: Zone::UTC,
+        }
     }
 
     /// A row: case, rule, due, completed on, and the expected next due date
@@ -417,14 +450,187 @@ mod tests {
         for (case, rule, due, today, expected) in cases {
             let recurrence = Recurrence::parse(rule).unwrap_or_else(|e| panic!("{case}: {e}"));
             recurrence
-                .check_start(Some(at(due)))
+                .check_start(Some(&utc(due)))
                 .unwrap_or_else(|e| panic!("{case}: {e}"));
             let next = recurrence
-                .next_after(at(due), day(today))
+                .next_after(&utc(due), day(today))
                 .map(|(due, rule)| (due, rule.as_rule()));
             let expected = expected.map(|(due, rule)| (at(due), rule.to_string()));
             assert_eq!(next, expected, "case: {case}");
         }
+    }
+
+    /// A row: case, zone, all day, rule, due (an instant), completed at,
+    /// the expected next due date.
+    type ZonedCase<'a> = (&'a str, &'a str, bool, &'a str, &'a str, &'a str, &'a str);
+
+    /// The rule is read on the task's wall clock: the same local time across
+    /// daylight-saving changes, all-day series on the rule's dates, "today"
+    /// in the task's zone.
+    #[test]
+    fn next_occurrences_in_time_zones() {
+        let cases: &[ZonedCase] = &[
+            // Berlin: 2027-03-28 02:00 CET -> 03:00 CEST; 2027-10-31 back.
+            (
+                "09:00 Berlin, spring",
+                "Europe/Berlin",
+                false,
+                "FREQ=DAILY",
+                "2027-03-27T08:00:00Z",
+                "2027-03-27T09:00:00Z",
+                "2027-03-28T07:00:00Z",
+            ),
+            (
+                "09:00 Berlin, autumn",
+                "Europe/Berlin",
+                false,
+                "FREQ=DAILY",
+                "2027-10-30T07:00:00Z",
+                "2027-10-30T09:00:00Z",
+                "2027-10-31T08:00:00Z",
+            ),
+            // New York: 2027-03-14 02:00 EST -> 03:00 EDT; 2027-11-07 back.
+            (
+                "09:00 New York, spring",
+                "America/New_York",
+                false,
+                "FREQ=DAILY",
+                "2027-03-13T14:00:00Z",
+                "2027-03-13T15:00:00Z",
+                "2027-03-14T13:00:00Z",
+            ),
+            (
+                "09:00 New York, autumn",
+                "America/New_York",
+                false,
+                "FREQ=DAILY",
+                "2027-11-06T13:00:00Z",
+                "2027-11-06T15:00:00Z",
+                "2027-11-07T14:00:00Z",
+            ),
+            (
+                "weekly 18:30 New York over the change",
+                "America/New_York",
+                false,
+                "FREQ=WEEKLY",
+                "2027-03-10T23:30:00Z",
+                "2027-03-10T23:45:00Z",
+                "2027-03-17T22:30:00Z",
+            ),
+            // 02:30 on 2027-03-28 does not exist in Berlin: 03:30 CEST.
+            (
+                "in the gap",
+                "Europe/Berlin",
+                false,
+                "FREQ=DAILY",
+                "2027-03-27T01:30:00Z",
+                "2027-03-27T02:00:00Z",
+                "2027-03-28T01:30:00Z",
+            ),
+            // 02:30 on 2027-10-31 happens twice in Berlin: the first, CEST.
+            (
+                "in the overlap",
+                "Europe/Berlin",
+                false,
+                "FREQ=DAILY",
+                "2027-10-30T00:30:00Z",
+                "2027-10-30T01:00:00Z",
+                "2027-10-31T00:30:00Z",
+            ),
+            // Overdue, completed at 00:30 on the 10th in Berlin (still the
+            // 9th in UTC): the next is the 10th's, in Berlin.
+            (
+                "today is Berlin's",
+                "Europe/Berlin",
+                false,
+                "FREQ=DAILY",
+                "2026-12-01T08:00:00Z",
+                "2026-12-09T23:30:00Z",
+                "2026-12-10T08:00:00Z",
+            ),
+            // All day: the start of the date in the zone.
+            (
+                "all-day monthly on the 31st",
+                "Europe/Berlin",
+                true,
+                "FREQ=MONTHLY",
+                "2027-01-30T23:00:00Z",
+                "2027-01-31T10:00:00Z",
+                "2027-03-30T22:00:00Z",
+            ),
+            (
+                "all-day monthly on the 31st, UTC",
+                "UTC",
+                true,
+                "FREQ=MONTHLY;BYMONTHDAY=31",
+                "2027-05-31T00:00:00Z",
+                "2027-05-31T10:00:00Z",
+                "2027-07-31T00:00:00Z",
+            ),
+            // UTC+14: Monday 7 December starts at 10:00 UTC on the 6th.
+            (
+                "all-day weekly at UTC+14",
+                "Pacific/Kiritimati",
+                true,
+                "FREQ=WEEKLY;BYDAY=MO",
+                "2026-12-06T10:00:00Z",
+                "2026-12-06T11:00:00Z",
+                "2026-12-13T10:00:00Z",
+            ),
+            (
+                "all-day weekly at UTC+14 until a local date",
+                "Pacific/Kiritimati",
+                true,
+                "FREQ=WEEKLY;BYDAY=MO;UNTIL=20261214",
+                "2026-12-06T10:00:00Z",
+                "2026-12-06T11:00:00Z",
+                "2026-12-13T10:00:00Z",
+            ),
+            // UTC-11: Monday 7 December starts at 11:00 UTC on the 7th;
+            // completed at 05:00 UTC on the 8th, still Monday there.
+            (
+                "all-day weekly at UTC-11",
+                "Pacific/Pago_Pago",
+                true,
+                "FREQ=WEEKLY;BYDAY=MO",
+                "2026-12-07T11:00:00Z",
+                "2026-12-08T05:00:00Z",
+                "2026-12-14T11:00:00Z",
+            ),
+            // Overdue, completed on Monday the 21st there (Tuesday in UTC):
+            // today's date is the 21st, a Monday, so that is the next.
+            (
+                "all-day overdue at UTC-11",
+                "Pacific/Pago_Pago",
+                true,
+                "FREQ=WEEKLY;BYDAY=MO",
+                "2026-12-07T11:00:00Z",
+                "2026-12-22T05:00:00Z",
+                "2026-12-21T11:00:00Z",
+            ),
+        ];
+        for (case, zone, all_day, rule, due, now, expected) in cases {
+            let due = Due {
+                at: at(due),
+                all_day: *all_day,
+                zone: zone.parse().expect("a zone"),
+            };
+            let recurrence = Recurrence::parse(rule).unwrap_or_else(|e| panic!("{case}: {e}"));
+            recurrence
+                .check_start(Some(&due))
+                .unwrap_or_else(|e| panic!("{case}: {e}"));
+            let next = recurrence.next_after(&due, at(now)).map(|(next, _)| next);
+            assert_eq!(next, Some(at(expected)), "case: {case}");
+        }
+        // UNTIL is a date in the task's zone: the 14th ends there first.
+        let until = Recurrence::parse("FREQ=WEEKLY;BYDAY=MO;UNTIL=20261207").expect("valid");
+        let monday = Due {
+            at: at("2026-12-06T10:00:00Z"),
+            all_day: true,
+            zone: "Pacific/Kiritimati".parse().expect("a zone"),
+        };
+        assert!(until.check_start(Some(&monday)).is_ok());
+        assert_eq!(until.next_after(&monday, at("2026-12-06T11:00:00Z")), None);
     }
 
     #[test]
@@ -491,16 +697,18 @@ mod tests {
             .expect_err("no due date")
             .contains("needs a due_date"));
         assert!(weekly
-            .check_start(Some(at("2026-12-05T00:00:00Z")))
+            .check_start(Some(&utc("2026-12-05T00:00:00Z")))
             .expect_err("until before due")
             .contains("UNTIL is before"));
-        assert!(weekly.check_start(Some(at("2026-11-01T00:00:00Z"))).is_ok());
+        assert!(weekly
+            .check_start(Some(&utc("2026-11-01T00:00:00Z")))
+            .is_ok());
     }
 
     /// Odd strings never panic, whatever they are.
     #[test]
     fn odd_strings_do_not_panic() {
-        let due = Some(at("2026-12-01T09:00:00Z"));
+        let due = utc("2026-12-01T09:00:00Z");
         for rule in [
             "=",
             "==",
@@ -520,8 +728,8 @@ mod tests {
             "FREQ=WEEKLY;BYDAY=MO,MO,MO",
         ] {
             if let Ok(recurrence) = Recurrence::parse(rule) {
-                if recurrence.check_start(due).is_ok() {
-                    let _ = recurrence.next_after(at("2026-12-01T09:00:00Z"), day("2026-12-01"));
+                if recurrence.check_start(Some(&due)).is_ok() {
+                    let _ = recurrence.next_after(&due, day("2026-12-01"));
                 }
             }
         }

@@ -8,10 +8,11 @@
 //! first. `id`, `user_id`, `created_at` and any other unknown member of the
 //! body are ignored: ownership never changes through a body.
 
-use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::{
+    dates::{parse_date_or_instant, parse_time_zone, to_millis, DueInput, TaskDates, Tz},
     errors::{DomainError, FieldError},
     priority::Priority,
     recurrence::Recurrence,
@@ -57,26 +58,17 @@ pub fn parse_description(raw: &str) -> Result<String, String> {
     Ok(raw.to_string())
 }
 
-/// A due date: an RFC 3339 date-time (any offset, stored in UTC), or a plain
-/// `YYYY-MM-DD` date, read as midnight UTC (what an `<input type="date">`
-/// sends).
+/// A due date: an RFC 3339 date-time (any offset, stored in UTC), or a
+/// date alone, `YYYY-MM-DD` (what an `<input type="date">` sends), which
+/// makes the task due on that day in its time zone ([`TaskDates::written`]).
 ///
 /// # Errors
 /// The message for the `due_date` field.
-pub fn parse_due_date(raw: &str) -> Result<DateTime<Utc>, String> {
-    const MESSAGE: &str =
-        "must be an RFC 3339 date-time (2026-12-01T09:00:00Z) or a date (2026-12-01)";
-    if let Ok(at) = DateTime::parse_from_rfc3339(raw.trim()) {
-        // Kept to the millisecond, like every timestamp the API shows, so
-        // the value read back is the value stored.
-        let at = at.with_timezone(&Utc);
-        return Ok(at.duration_trunc(TimeDelta::milliseconds(1)).unwrap_or(at));
-    }
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .ok()
-        .and_then(|date| date.and_hms_opt(0, 0, 0))
-        .map(|at| at.and_utc())
-        .ok_or_else(|| MESSAGE.to_string())
+pub fn parse_due_date(raw: &str) -> Result<DueInput, String> {
+    parse_date_or_instant(
+        raw,
+        "must be an RFC 3339 date-time (2026-12-01T09:00:00Z) or a date (2026-12-01)",
+    )
 }
 
 /// A reminder time: an RFC 3339 date-time (any offset, stored in UTC, to
@@ -86,10 +78,7 @@ pub fn parse_due_date(raw: &str) -> Result<DateTime<Utc>, String> {
 /// The message for the `remind_at` field.
 pub fn parse_remind_at(raw: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(raw.trim())
-        .map(|at| {
-            let at = at.with_timezone(&Utc);
-            at.duration_trunc(TimeDelta::milliseconds(1)).unwrap_or(at)
-        })
+        .map(|at| to_millis(at.with_timezone(&Utc)))
         .map_err(|_| "must be an RFC 3339 date-time (2026-12-01T08:30:00Z)".to_string())
 }
 
@@ -102,7 +91,8 @@ pub struct NewTask {
     pub(crate) description: Option<String>,
     pub(crate) completed: bool,
     pub(crate) priority: Priority,
-    pub(crate) due_date: Option<DateTime<Utc>>,
+    /// `due_date`, `all_day` and `time_zone`, resolved.
+    pub(crate) dates: TaskDates,
     /// Normalised, sorted, without duplicates.
     pub(crate) tags: Vec<String>,
     pub(crate) recurrence: Option<Recurrence>,
@@ -118,7 +108,10 @@ pub struct TaskChanges {
     pub(crate) description: Option<Option<String>>,
     pub(crate) completed: Option<bool>,
     pub(crate) priority: Option<Priority>,
-    pub(crate) due_date: Option<Option<DateTime<Utc>>>,
+    /// Resolved against the task's own dates ([`TaskDates::written`]).
+    pub(crate) due_date: Option<Option<DueInput>>,
+    pub(crate) time_zone: Option<Option<Tz>>,
+    pub(crate) all_day: Option<bool>,
     /// The whole new set; `null` and `[]` clear it.
     pub(crate) tags: Option<Vec<String>>,
     pub(crate) recurrence: Option<Option<Recurrence>>,
@@ -186,8 +179,16 @@ impl<'a> Reader<'a> {
         self.string("description", value, parse_description)
     }
 
-    fn due_date(&mut self, value: &Value) -> Option<DateTime<Utc>> {
+    fn due_date(&mut self, value: &Value) -> Option<DueInput> {
         self.string("due_date", value, parse_due_date)
+    }
+
+    fn time_zone(&mut self, value: &Value) -> Option<Tz> {
+        self.string("time_zone", value, parse_time_zone)
+    }
+
+    fn all_day(&mut self, value: &Value) -> Option<bool> {
+        self.flag("all_day", value)
     }
 
     fn priority(&mut self, value: &Value) -> Option<Priority> {
@@ -218,11 +219,21 @@ impl<'a> Reader<'a> {
     }
 
     fn completed(&mut self, value: &Value) -> Option<bool> {
+        self.flag("completed", value)
+    }
+
+    fn flag(&mut self, field: &str, value: &Value) -> Option<bool> {
         let flag = value.as_bool();
         if flag.is_none() {
-            self.fail("completed", "must be true or false");
+            self.fail(field, "must be true or false");
         }
         flag
+    }
+
+    fn failed(&self, fields: &[&str]) -> bool {
+        self.errors
+            .iter()
+            .any(|e| fields.contains(&e.field.as_str()))
     }
 
     /// A member that must not be `null` when present.
@@ -264,11 +275,13 @@ impl<'a> Reader<'a> {
 }
 
 impl NewTask {
-    /// Reads the fields of a new task (a POST body, `add_task`'s arguments).
+    /// Reads the fields of a new task (a POST body, `add_task`'s
+    /// arguments); `default_zone` is the task's time zone when the body
+    /// names none (HTTP's `X-Timezone`).
     ///
     /// # Errors
     /// `Invalid` listing every invalid field; `title` is required.
-    pub fn from_json(body: Option<&Value>) -> Result<Self, DomainError> {
+    pub fn from_json(body: Option<&Value>, default_zone: Option<Tz>) -> Result<Self, DomainError> {
         let mut reader = Reader::new(body)?;
         let title = match reader.member("title") {
             Member::Absent => {
@@ -284,16 +297,26 @@ impl NewTask {
         let description = reader.nullable("description", Reader::description);
         let completed = reader.required_or_absent("completed", Reader::completed);
         let priority = reader.required_or_absent("priority", Reader::priority);
-        let due_date = reader.nullable("due_date", Reader::due_date).flatten();
+        let due_date = reader.nullable("due_date", Reader::due_date);
+        let time_zone = reader
+            .nullable("time_zone", Reader::time_zone)
+            .or(default_zone.map(Some));
+        let all_day = reader.required_or_absent("all_day", Reader::all_day);
         let tags = reader.nullable("tags", Reader::tags).flatten();
         let recurrence = reader.nullable("recurrence", Reader::recurrence).flatten();
         let remind_at = reader.nullable("remind_at", Reader::remind_at).flatten();
-        // A repeating task needs its start; an invalid due_date is already
-        // reported as such.
-        let due_date_failed = reader.errors.iter().any(|e| e.field == "due_date");
-        if let (Some(recurrence), false) = (&recurrence, due_date_failed) {
-            if let Err(message) = recurrence.check_start(due_date) {
-                reader.fail("recurrence", message);
+        // The dates, then a repeating task's start, unless a field they
+        // come from is already reported.
+        let mut dates = TaskDates::default();
+        if !reader.failed(&["due_date", "time_zone", "all_day"]) {
+            match TaskDates::default().written(due_date, time_zone, all_day) {
+                Ok(written) => dates = written,
+                Err(error) => reader.errors.push(error),
+            }
+            if let (Some(recurrence), false) = (&recurrence, reader.failed(&["all_day"])) {
+                if let Err(message) = recurrence.check_start(dates.due().as_ref()) {
+                    reader.fail("recurrence", message);
+                }
             }
         }
         let task = Self {
@@ -301,7 +324,7 @@ impl NewTask {
             description: description.flatten(),
             completed: completed.unwrap_or(false),
             priority: priority.unwrap_or_default(),
-            due_date,
+            dates,
             tags: tags.unwrap_or_default(),
             recurrence,
             remind_at,
@@ -324,6 +347,8 @@ impl TaskChanges {
             completed: reader.required_or_absent("completed", Reader::completed),
             priority: reader.required_or_absent("priority", Reader::priority),
             due_date: reader.nullable("due_date", Reader::due_date),
+            time_zone: reader.nullable("time_zone", Reader::time_zone),
+            all_day: reader.required_or_absent("all_day", Reader::all_day),
             tags: reader
                 .nullable("tags", Reader::tags)
                 .map(Option::unwrap_or_default),
@@ -400,22 +425,78 @@ mod tests {
     #[test]
     fn due_dates() {
         let cases: Vec<(&str, Option<&str>)> = vec![
-            ("2026-12-01T09:00:00Z", Some("2026-12-01T09:00:00+00:00")),
+            ("2026-12-01T09:00:00Z", Some("At(2026-12-01T09:00:00Z)")),
             (
                 "2026-12-01T10:00:00+01:00",
-                Some("2026-12-01T09:00:00+00:00"),
+                Some("At(2026-12-01T09:00:00Z)"),
             ),
-            ("2026-12-01", Some("2026-12-01T00:00:00+00:00")),
+            ("2026-12-01", Some("Date(2026-12-01)")),
             ("2026-12-01T09:00:00", None),
+            ("2026-02-30", None),
             ("tomorrow", None),
             ("2026-13-01", None),
         ];
         for (input, expected) in cases {
             assert_eq!(
-                parse_due_date(input).ok().map(|d| d.to_rfc3339()),
+                parse_due_date(input).ok().map(|d| format!("{d:?}")),
                 expected.map(str::to_string),
                 "input: {input}"
             );
         }
+    }
+
+    /// A POST's zone: the body's, else the header's; a date is the start of
+    /// the day there.
+    #[test]
+    fn new_tasks_take_their_zone() {
+        let berlin = parse_time_zone("Europe/Berlin").ok();
+        let read = |body: Value, header: Option<Tz>| NewTask::from_json(Some(&body), header);
+        let from_header = read(
+            serde_json::json!({"title": "t", "due_date": "2026-12-24"}),
+            berlin,
+        )
+        .expect("valid");
+        assert_eq!(from_header.dates.time_zone, berlin);
+        assert!(from_header.dates.all_day);
+        assert_eq!(
+            from_header
+                .dates
+                .due_date
+                .map(|d| d.to_rfc3339())
+                .as_deref(),
+            Some("2026-12-23T23:00:00+00:00")
+        );
+        let explicit_utc = read(
+            serde_json::json!({"title": "t", "time_zone": null, "due_date": "2026-12-24"}),
+            berlin,
+        )
+        .expect("valid");
+        assert_eq!(explicit_utc.dates.time_zone, None);
+        let fields = |result: Result<NewTask, DomainError>| match result {
+            Err(DomainError::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            _ => Vec::new(),
+        };
+        assert_eq!(
+            fields(read(
+                serde_json::json!({"title": "t", "time_zone": "Mars/Base"}),
+                None
+            )),
+            ["time_zone"]
+        );
+        assert_eq!(
+            fields(read(
+                serde_json::json!({"title": "t", "all_day": true}),
+                None
+            )),
+            ["all_day"]
+        );
+        // A broken due date is reported once, not as a missing start too.
+        assert_eq!(
+            fields(read(
+                serde_json::json!({"title": "t", "due_date": "2026-02-30", "recurrence": "FREQ=DAILY"}),
+                None
+            )),
+            ["due_date"]
+        );
     }
 }

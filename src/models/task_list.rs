@@ -1,5 +1,5 @@
-//! The list: which tasks (status, search), in what order (sort, order),
-//! which page (limit, cursor).
+//! The list: which tasks (status, search, tags, due-date window), in what
+//! order (sort, order), which page (limit, cursor).
 //!
 //! Unknown parameters are ignored; an unknown value of a known parameter is
 //! an `Invalid` naming the accepted values.
@@ -15,7 +15,7 @@
 //! direction and how its value is written into and read from a cursor.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use chrono::{DateTime, SecondsFormat};
+use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
     entity::prelude::*,
     sea_query::{Expr, ExprTrait, LikeExpr, NullOrdering, Query},
@@ -25,6 +25,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     _entities::task_tags,
+    clock::to_stored,
+    dates::{parse_date_or_instant, Tz},
     errors::{DomainError, DomainResult, FieldError},
     query,
     tags::{parse_tag, MAX_TAGS_PER_TASK},
@@ -215,6 +217,10 @@ pub struct TaskFilter {
     pub search: Option<String>,
     /// Tags every listed task carries (normalised, sorted, no duplicates).
     pub tags: Vec<String>,
+    /// The due-date window: from `due_after` (inclusive) to `due_before`
+    /// (exclusive); undated tasks never match either.
+    pub due_after: Option<DateTime<Utc>>,
+    pub due_before: Option<DateTime<Utc>>,
     pub limit: u64,
     pub after: Option<Cursor>,
 }
@@ -227,6 +233,8 @@ impl Default for TaskFilter {
             order: None,
             search: None,
             tags: Vec::new(),
+            due_after: None,
+            due_before: None,
             limit: DEFAULT_LIMIT,
             after: None,
         }
@@ -264,8 +272,8 @@ impl TaskFilter {
         self.order.unwrap_or_else(|| self.sort.default_direction())
     }
 
-    /// Identifies what a cursor is valid for: status, search, tags, sort,
-    /// order.
+    /// Identifies what a cursor is valid for: status, search, tags, the
+    /// due-date window, sort, order.
     #[must_use]
     pub fn fingerprint(&self) -> String {
         let mut text = format!(
@@ -281,16 +289,25 @@ impl TaskFilter {
             text.push('\u{1f}');
             text.push_str(tag);
         }
+        // Likewise for the window, marked apart from tags.
+        for (mark, bound) in [('>', self.due_after), ('<', self.due_before)] {
+            if let Some(bound) = bound {
+                text.push('\u{1e}');
+                text.push(mark);
+                text.push_str(&bound.to_rfc3339());
+            }
+        }
         format!("{:016x}", fnv1a(&text))
     }
 
     /// Reads the query's `(name, value)` pairs; the first of a repeated
     /// parameter wins, except `tag`, which may repeat (every one applies).
+    /// A date in `due_after` or `due_before` starts at midnight in `zone`.
     ///
     /// # Errors
     /// `Invalid` naming every parameter with an unknown or out-of-range
     /// value.
-    pub fn from_query(pairs: &[(String, String)]) -> DomainResult<Self> {
+    pub fn from_query(pairs: &[(String, String)], zone: Tz) -> DomainResult<Self> {
         let first = |name: &str| query::first(pairs, name);
         let mut errors = Vec::new();
         let mut filter = Self::default();
@@ -357,6 +374,20 @@ impl TaskFilter {
                 Err(message) => errors.push(FieldError::new("tag", message)),
             }
         }
+        for (name, bound) in [
+            ("due_after", &mut filter.due_after),
+            ("due_before", &mut filter.due_before),
+        ] {
+            if let Some(value) = first(name) {
+                match parse_date_or_instant(
+                    value,
+                    "must be an RFC 3339 date-time (2026-12-01T09:00:00Z) or a date (2026-12-01)",
+                ) {
+                    Ok(input) => *bound = Some(input.instant_in(zone)),
+                    Err(message) => errors.push(FieldError::new(name, message)),
+                }
+            }
+        }
         // The cursor is checked last: it must belong to this very filter.
         if let Some(text) = first("cursor").filter(|text| !text.is_empty()) {
             match Cursor::decode(text) {
@@ -370,7 +401,7 @@ impl TaskFilter {
                 Some(_) if !errors.is_empty() => {}
                 _ => errors.push(FieldError::new(
                     "cursor",
-                    "is not a cursor of this list (take it from the Link header of the previous page, with the same status, q, tag, sort and order)",
+                    "is not a cursor of this list (take it from the Link header of the previous page, with the same status, q, tag, due_after, due_before, sort and order)",
                 )),
             }
         }
@@ -487,6 +518,12 @@ impl Model {
                     .to_owned(),
             ));
         }
+        if let Some(after) = filter.due_after {
+            matching = matching.add(Column::DueDate.gte(to_stored(after)));
+        }
+        if let Some(before) = filter.due_before {
+            matching = matching.add(Column::DueDate.lt(to_stored(before)));
+        }
         let mut page = matching.clone();
         if let Some(cursor) = &filter.after {
             page = page.add(filter.after(cursor));
@@ -547,7 +584,7 @@ mod tests {
                 sort,
                 ..TaskFilter::default()
             };
-            let parsed = TaskFilter::from_query(&pairs(&[("sort", sort.as_str())]))
+            let parsed = TaskFilter::from_query(&pairs(&[("sort", sort.as_str())]), Tz::UTC)
                 .expect("a known sort key");
             assert_eq!(parsed, filter, "{sort:?}");
         }
@@ -561,11 +598,10 @@ mod tests {
 
     #[test]
     fn unknown_values_name_the_choices() {
-        let Err(DomainError::Invalid(errors)) = TaskFilter::from_query(&pairs(&[
-            ("status", "done"),
-            ("sort", "x"),
-            ("order", "up"),
-        ])) else {
+        let Err(DomainError::Invalid(errors)) = TaskFilter::from_query(
+            &pairs(&[("status", "done"), ("sort", "x"), ("order", "up")]),
+            Tz::UTC,
+        ) else {
             panic!("expected Invalid");
         };
         let messages: Vec<String> = errors

@@ -12,6 +12,7 @@ use sea_orm::{
 pub use super::_entities::tasks::{self, ActiveModel, Column, Entity, Model};
 use super::{
     clock::{now, to_stored},
+    dates::{parse_time_zone, TaskDates},
     errors::{DomainError, DomainResult},
     events::EventKind,
     feed::{Begin, UnitOfWork, Wakeups},
@@ -78,14 +79,15 @@ pub fn search_text(title: &str, description: Option<&str>) -> String {
     text
 }
 
-/// A repeating task's rule must fit its due date (it needs one, and
-/// `UNTIL` not before it): checked on the task as a partial update leaves
-/// it, since either may come from the stored task. A new task's body is
-/// checked whole when it is parsed (`NewTask::from_json`).
-fn check_series(task: &Model, changes: &TaskChanges) -> DomainResult<()> {
-    if changes.recurrence.is_none() && changes.due_date.is_none() {
-        return Ok(());
-    }
+/// The task's dates after `changes` ([`TaskDates::written`]), checked
+/// against its rule: a repeating task needs a due date and `UNTIL` not
+/// before it, whether the rule or the dates are what changed. A new task's
+/// body is checked whole when it is parsed (`NewTask::from_json`).
+fn dates_after(task: &Model, changes: &TaskChanges) -> DomainResult<TaskDates> {
+    let dates = task
+        .dates()
+        .written(changes.due_date, changes.time_zone, changes.all_day)
+        .map_err(|error| DomainError::Invalid(vec![error]))?;
     let recurrence = match &changes.recurrence {
         Some(recurrence) => recurrence.clone(),
         // The stored rule passed the same parse when it was written.
@@ -95,14 +97,10 @@ fn check_series(task: &Model, changes: &TaskChanges) -> DomainResult<()> {
             .and_then(|rule| Recurrence::parse(rule).ok()),
     };
     let Some(recurrence) = recurrence else {
-        return Ok(());
+        return Ok(dates);
     };
-    let due_date = match changes.due_date {
-        Some(due_date) => due_date,
-        None => task.due_date.map(|due| due.to_utc()),
-    };
-    match recurrence.check_start(due_date) {
-        Ok(()) => Ok(()),
+    match recurrence.check_start(dates.due().as_ref()) {
+        Ok(()) => Ok(dates),
         Err(_) if changes.due_date == Some(None) => Err(DomainError::invalid(
             "due_date",
             "cannot be cleared while the task repeats (clear recurrence too)",
@@ -128,16 +126,16 @@ async fn spawn_successor(
     if !task.completed || task.next_id.is_some() {
         return Ok(None);
     }
-    let (Some(rule), Some(due)) = (task.recurrence.as_deref(), task.due_date) else {
+    let (Some(rule), Some(due)) = (task.recurrence.as_deref(), task.dates().due()) else {
         return Ok(None);
     };
     let Ok(recurrence) = Recurrence::parse(rule) else {
         return Ok(None);
     };
-    let due = due.to_utc();
-    let Some((next_due, next_rule)) = recurrence.next_after(due, now.date_naive()) else {
+    let Some((next_due, next_rule)) = recurrence.next_after(&due, now.to_utc()) else {
         return Ok(None);
     };
+    let due = due.at;
     let successor = ActiveModel {
         user_id: ActiveValue::Set(task.user_id.clone()),
         title: ActiveValue::Set(task.title.clone()),
@@ -156,6 +154,8 @@ async fn spawn_successor(
             task.remind_at
                 .map(|remind| to_stored(next_due - (due - remind.to_utc()))),
         ),
+        time_zone: ActiveValue::Set(task.time_zone.clone()),
+        all_day: ActiveValue::Set(task.all_day),
         ..Default::default()
     }
     .insert(db)
@@ -205,6 +205,19 @@ impl Model {
     #[must_use]
     pub fn priority(&self) -> Priority {
         Priority::from_rank(self.priority)
+    }
+
+    /// Its due date, whether it is all day, and its zone.
+    #[must_use]
+    pub fn dates(&self) -> TaskDates {
+        TaskDates {
+            due_date: self.due_date.map(|at| at.to_utc()),
+            all_day: self.all_day,
+            time_zone: self
+                .time_zone
+                .as_deref()
+                .and_then(|name| parse_time_zone(name).ok()),
+        }
     }
 
     /// The quoted strong entity tag of this version of the task: its
@@ -274,7 +287,9 @@ impl Model {
             description: ActiveValue::Set(task.description),
             completed: ActiveValue::Set(task.completed),
             priority: ActiveValue::Set(task.priority.rank()),
-            due_date: ActiveValue::Set(task.due_date.map(to_stored)),
+            due_date: ActiveValue::Set(task.dates.due_date.map(to_stored)),
+            all_day: ActiveValue::Set(task.dates.all_day),
+            time_zone: ActiveValue::Set(task.dates.time_zone.map(|zone| zone.name().to_string())),
             completed_at: ActiveValue::Set(task.completed.then_some(now)),
             created_at: ActiveValue::Set(now),
             updated_at: ActiveValue::Set(now),
@@ -324,12 +339,12 @@ impl Model {
             // fail when another writer got in between).
             let task = Self::find_for_user(db, owner_id, id).await?;
             check(&task, precondition)?;
-            check_series(&task, &changes)?;
+            let dates = dates_after(&task, &changes)?;
             let read_version = task.version;
             let now = now();
             let new_tags = changes.tags.clone();
             let had_successor = task.next_id.is_some();
-            let row = task.with_changes(changes.clone(), now);
+            let row = task.with_changes(changes.clone(), dates, now);
             let row = row.before_save(db, false).await?;
             let update = Entity::update_many()
                 .set(row)
@@ -364,11 +379,18 @@ impl Model {
         ))
     }
 
-    /// The task with `changes` applied, as an active model to save.
-    fn with_changes(self, changes: TaskChanges, now: DateTimeWithTimeZone) -> ActiveModel {
+    /// The task with `changes` applied (its dates already resolved), as an
+    /// active model to save.
+    fn with_changes(
+        self,
+        changes: TaskChanges,
+        dates: TaskDates,
+        now: DateTimeWithTimeZone,
+    ) -> ActiveModel {
         let was_completed = self.completed;
         let completed_at = self.completed_at;
         let version = self.version;
+        let row_dates = self.dates();
         let mut row = self.into_active_model();
         if let Some(title) = changes.title {
             row.title = ActiveValue::Set(title);
@@ -379,8 +401,10 @@ impl Model {
         if let Some(priority) = changes.priority {
             row.priority = ActiveValue::Set(priority.rank());
         }
-        if let Some(due_date) = changes.due_date {
-            row.due_date = ActiveValue::Set(due_date.map(to_stored));
+        if dates != row_dates {
+            row.due_date = ActiveValue::Set(dates.due_date.map(to_stored));
+            row.all_day = ActiveValue::Set(dates.all_day);
+            row.time_zone = ActiveValue::Set(dates.time_zone.map(|zone| zone.name().to_string()));
         }
         if let Some(tags) = changes.tags {
             row.tags = ActiveValue::Set(tags::joined(&tags));
@@ -577,6 +601,8 @@ impl sea_orm::FromQueryResult for Row {
             next_id: row.try_get_unchecked(Column::NextId as usize)?,
             remind_at: row.try_get_unchecked(Column::RemindAt as usize)?,
             reminded_for: row.try_get_unchecked(Column::RemindedFor as usize)?,
+            time_zone: row.try_get_unchecked(Column::TimeZone as usize)?,
+            all_day: row.try_get_unchecked(Column::AllDay as usize)?,
         });
         match read {
             Ok(Some(task)) => Ok(Self(task)),

@@ -4,13 +4,16 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, SecondsFormat, Timelike, Utc};
 use sea_orm::prelude::DateTimeWithTimeZone;
 use serde::{Serialize, Serializer};
 use utoipa::ToSchema;
 
 use super::{write_i64, write_opt_i64, write_opt_str, write_str, WriteJson};
-use crate::models::tasks::Model;
+use crate::models::{
+    dates::{local_time, zone_of},
+    tasks::Model,
+};
 
 /// A task.
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,6 +54,13 @@ pub struct TaskResponse {
     /// When to remind, or `null`.
     #[schema(value_type = Option<String>, format = DateTime, required = true, example = "2026-12-24T08:30:00.000Z")]
     pub remind_at: Option<Timestamp>,
+    /// The IANA zone the task's dates and rule are read in, or `null`:
+    /// UTC.
+    #[schema(required = true, example = "Europe/Berlin")]
+    pub time_zone: Option<String>,
+    /// Due on a whole day: `due_date` is the start of that date in
+    /// `time_zone`; show the date alone.
+    pub all_day: bool,
 }
 
 /// An instant as the API writes it: RFC 3339 in UTC with milliseconds and a
@@ -150,7 +160,13 @@ impl WriteJson for TaskResponse {
         write_opt_i64(out, self.next_id);
         out.extend_from_slice(b",\"remind_at\":");
         write_opt_timestamp(out, self.remind_at.as_ref());
-        out.push(b'}');
+        out.extend_from_slice(b",\"time_zone\":");
+        write_opt_str(out, self.time_zone.as_deref());
+        out.extend_from_slice(if self.all_day {
+            b",\"all_day\":true}"
+        } else {
+            b",\"all_day\":false}"
+        });
     }
 }
 
@@ -197,7 +213,18 @@ impl From<Model> for TaskResponse {
             description: task.description,
             completed: task.completed,
             recurrence: task.recurrence,
+            time_zone: task.time_zone,
+            all_day: task.all_day,
         }
+    }
+}
+
+impl TaskResponse {
+    /// The due date on the wall clock of the task's zone (UTC without one).
+    #[must_use]
+    pub fn local_due(&self) -> Option<NaiveDateTime> {
+        let zone = zone_of(self.time_zone.as_deref());
+        self.due_date.map(|due| local_time(zone, due.0))
     }
 }
 
@@ -253,6 +280,8 @@ mod tests {
             next_id: pick(5).then_some(i64::MAX),
             remind_at: (!pick(3)).then_some(far),
             reminded_for: None,
+            time_zone: pick(4).then(|| "America/New_York".to_string()),
+            all_day: pick(7),
         }
     }
 

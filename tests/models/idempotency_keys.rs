@@ -27,7 +27,7 @@ async fn created_once_then_replayed() {
         let db = &ctx.db;
         let body = json!({"title": "pay rent"});
         let hash = request_hash(Some(&body));
-        let task = || NewTask::from_json(Some(&body)).expect("valid");
+        let task = || NewTask::from_json(Some(&body), None).expect("valid");
 
         let IdempotentCreate::Created(created) =
             create_task_once(db, &Wakeups::new(), ALICE, "k1", &hash, task(), answer)
@@ -75,13 +75,13 @@ async fn a_failed_create_leaves_the_key_unused() {
             .await
             .expect("dropped");
         let broken =
-            NewTask::from_json(Some(&json!({"title": "x", "tags": ["a"]}))).expect("valid");
+            NewTask::from_json(Some(&json!({"title": "x", "tags": ["a"]})), None).expect("valid");
         assert!(
             create_task_once(db, &Wakeups::new(), ALICE, "k", &hash, broken, answer)
                 .await
                 .is_err()
         );
-        let fine = NewTask::from_json(Some(&json!({"title": "x"}))).expect("valid");
+        let fine = NewTask::from_json(Some(&json!({"title": "x"})), None).expect("valid");
         assert!(matches!(
             create_task_once(db, &Wakeups::new(), ALICE, "k", &hash, fine, answer).await,
             Ok(IdempotentCreate::Created(_))

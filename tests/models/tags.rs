@@ -6,6 +6,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 use todo_api::models::{
     _entities::task_tags,
+    dates::Tz,
     errors::DomainError,
     feed::Wakeups,
     tags::{self, TagCount},
@@ -17,7 +18,7 @@ use todo_api::models::{
 use crate::support::{with_app, ALICE, BOB};
 
 fn task(body: serde_json::Value) -> NewTask {
-    NewTask::from_json(Some(&body)).expect("a valid task")
+    NewTask::from_json(Some(&body), None).expect("a valid task")
 }
 
 /// Creates a task for `owner` from an API body.
@@ -116,7 +117,7 @@ async fn the_tag_filter_needs_every_tag() {
                 .iter()
                 .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
                 .collect();
-            TaskFilter::from_query(&pairs).expect("a filter")
+            TaskFilter::from_query(&pairs, Tz::UTC).expect("a filter")
         };
         let both = Model::list_for_user(db, ALICE, &filter(&[("tag", "X"), ("tag", "y")]))
             .await

@@ -4,6 +4,7 @@
 use chrono::{TimeZone, Utc};
 use serde_json::json;
 use todo_api::models::{
+    dates::Tz,
     errors::DomainError,
     feed::Wakeups,
     priority::Priority,
@@ -16,7 +17,7 @@ use todo_api::models::{
 use crate::support::{with_app, ALICE, BOB};
 
 fn new_task(title: &str) -> NewTask {
-    NewTask::from_json(Some(&json!({ "title": title }))).expect("a valid task")
+    NewTask::from_json(Some(&json!({ "title": title })), None).expect("a valid task")
 }
 
 /// A precondition that names one entity tag, as `If-Match` would.
@@ -238,7 +239,7 @@ async fn lists_filter_search_and_page() {
         let gamma = Model::list_for_user(
             db,
             ALICE,
-            &TaskFilter::from_query(&pairs(&[("q", "GAM")])).expect("filter"),
+            &TaskFilter::from_query(&pairs(&[("q", "GAM")]), Tz::UTC).expect("filter"),
         )
         .await
         .expect("list");
@@ -247,7 +248,7 @@ async fn lists_filter_search_and_page() {
         let literal = Model::list_for_user(
             db,
             ALICE,
-            &TaskFilter::from_query(&pairs(&[("q", "50%")])).expect("filter"),
+            &TaskFilter::from_query(&pairs(&[("q", "50%")]), Tz::UTC).expect("filter"),
         )
         .await
         .expect("list");
@@ -255,7 +256,8 @@ async fn lists_filter_search_and_page() {
 
         // Pages by title: two, then two, then none; the count is all four.
         let mut filter =
-            TaskFilter::from_query(&pairs(&[("sort", "title"), ("limit", "2")])).expect("filter");
+            TaskFilter::from_query(&pairs(&[("sort", "title"), ("limit", "2")]), Tz::UTC)
+                .expect("filter");
         let mut titles = Vec::new();
         for expected_total in [4, 4] {
             let page = Model::list_for_user(db, ALICE, &filter)
@@ -270,7 +272,8 @@ async fn lists_filter_search_and_page() {
         }
         assert_eq!(titles, ["alpha", "beta 50%", "delta", "gamma"]);
 
-        let done = TaskFilter::from_query(&pairs(&[("status", "completed")])).expect("filter");
+        let done =
+            TaskFilter::from_query(&pairs(&[("status", "completed")]), Tz::UTC).expect("filter");
         assert_eq!(
             Model::list_for_user(db, ALICE, &done)
                 .await

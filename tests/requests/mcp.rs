@@ -74,7 +74,7 @@ async fn post_current(
 /// `tools/call` as `user`, with the 2025-06-18 revision; the JSON-RPC
 /// result (or error) object. A result must fit the tool's `outputSchema`
 /// ([`assert_fits_output_schema`]).
-async fn call(server: &TestServer, user: &str, tool: &str, arguments: Value) -> Value {
+pub(super) async fn call(server: &TestServer, user: &str, tool: &str, arguments: Value) -> Value {
     let response = post(
         server,
         Some(&token(user)),
@@ -206,7 +206,12 @@ fn the_output_schema_check_finds_what_a_client_refuses() {
 
 /// The result of a call: `structuredContent` on success; panics on a
 /// refusal.
-async fn call_ok(server: &TestServer, user: &str, tool: &str, arguments: Value) -> Value {
+pub(super) async fn call_ok(
+    server: &TestServer,
+    user: &str,
+    tool: &str,
+    arguments: Value,
+) -> Value {
     let answer = call(server, user, tool, arguments).await;
     assert_eq!(
         answer["result"]["isError"],

@@ -1,6 +1,7 @@
 mod concurrency;
 mod conditional;
 mod cors;
+mod dates;
 mod dev_tokens;
 mod errors;
 mod events;

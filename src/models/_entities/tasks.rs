@@ -42,6 +42,13 @@ pub struct Model {
     /// The `remind_at` value the reminder last fired for.
     #[serde(default, deserialize_with = "crate::models::snapshot_time::optional")]
     pub reminded_for: Option<DateTimeWithTimeZone>,
+    /// An IANA zone name, or `None` for UTC (events kept before it existed
+    /// read as `None`).
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Due on the whole date `due_date` starts in `time_zone`.
+    #[serde(default)]
+    pub all_day: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
