@@ -145,6 +145,18 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_string()))
 }
 
+/// A POST body as the request means it: `X-Timezone`'s zone folded in as
+/// `time_zone` when the body names none, so that a retry from another zone
+/// is another request, and one that names the zone either way the same.
+fn as_meant(mut body: Option<serde_json::Value>, zone: Option<Tz>) -> Option<serde_json::Value> {
+    if let (Some(serde_json::Value::Object(object)), Some(zone)) = (&mut body, zone) {
+        object
+            .entry("time_zone")
+            .or_insert_with(|| zone.name().into());
+    }
+    body
+}
+
 /// The stored first answer, sent again.
 fn replay(stored: StoredResponse) -> Response {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED);
@@ -183,12 +195,13 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> ApiResult {
     let key = idempotency_key(&headers)?;
-    let new_task = NewTask::from_json(body.as_ref(), header_zone(&headers))?;
+    let zone = header_zone(&headers);
+    let new_task = NewTask::from_json(body.as_ref(), zone)?;
     let Some(key) = key else {
         let task = tasks::Model::create_for_user(&db, &wakeups, &auth.owner_id, new_task).await?;
         return Ok(created(&uri, task));
     };
-    let hash = idempotency_keys::request_hash(body.as_ref());
+    let hash = idempotency_keys::request_hash(as_meant(body, zone).as_ref());
     let answer = |task: &tasks::Model| StoredResponse {
         status: StatusCode::CREATED.as_u16(),
         body: serde_json::to_string(&TaskResponse::from(task.clone())).unwrap_or_default(),

@@ -224,12 +224,29 @@ async fn idempotent_creates() {
         let valid = idempotent_post(&server, ALICE, "key-2", &json!({"title": "fixed"})).await;
         assert_eq!(valid.status_code(), 201);
 
+        // `X-Timezone` is part of what a body means: the same body from
+        // another zone is another request; naming the zone in the body
+        // instead is the same one.
+        let dated = json!({"title": "call home", "due_date": "2026-12-24"});
+        let from_berlin = idempotent_post(&server, ALICE, "key-3", &dated)
+            .add_header("x-timezone", "Europe/Berlin")
+            .await;
+        assert_eq!(from_berlin.status_code(), 201);
+        let from_tokyo = idempotent_post(&server, ALICE, "key-3", &dated)
+            .add_header("x-timezone", "Asia/Tokyo")
+            .await;
+        assert_eq!(from_tokyo.status_code(), 422, "{}", from_tokyo.text());
+        let named =
+            json!({"title": "call home", "due_date": "2026-12-24", "time_zone": "Europe/Berlin"});
+        let same = idempotent_post(&server, ALICE, "key-3", &named).await;
+        assert_eq!(same.text(), from_berlin.text());
+
         // Malformed keys.
         for key in ["", "has space", &"k".repeat(256)] {
             let response = idempotent_post(&server, ALICE, key, &body).await;
             assert_eq!(response.status_code(), 422, "key {key:?}");
         }
-        assert_eq!(count(&server, ALICE).await, 2);
+        assert_eq!(count(&server, ALICE).await, 3);
     })
     .await;
 }

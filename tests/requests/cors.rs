@@ -30,7 +30,7 @@ async fn preflight_from_the_configured_origin() {
             .add_header("access-control-request-method", "POST")
             .add_header(
                 "access-control-request-headers",
-                "authorization, content-type, if-match, if-none-match, idempotency-key",
+                "authorization, content-type, if-match, if-none-match, idempotency-key, x-timezone",
             )
             .await;
         assert_json_snapshot!("preflight_allowed", cors_headers(&response));
