@@ -12,10 +12,18 @@
 //
 // The order of the list, and which tasks are in it, is the service's alone
 // (its database's collation decides how titles sort): the page never sorts
-// or filters tasks itself. A change from the stream removes a deleted task at
-// once and updates a task in place when neither its sort key nor anything
-// the filter reads changed; any other change reads the loaded rows again
-// (once for a burst of changes).
+// or filters tasks itself (the "Today" and "Upcoming" views too: they are
+// the list's `due_before` and `due_after`, dates the service reads in the
+// browser's zone). A change from the stream removes a deleted task at once
+// and updates a task in place when neither its sort key nor anything the
+// filter reads changed; any other change reads the loaded rows again (once
+// for a burst of changes).
+//
+// Dates: every request names the browser's time zone (`X-Timezone`) and a
+// new task takes it as its `time_zone`. A due date without a time is sent
+// as a date alone, which makes the task all-day; an all-day task shows its
+// date as its own zone has it (the date it was set to, wherever the browser
+// is), a timed one its local date and time.
 
 const STORAGE_KEY = "todo-api-web-client";
 const PAGE_SIZE = 25;
@@ -27,6 +35,23 @@ const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 
 const $ = (id) => document.getElementById(id);
+
+/**
+ * The browser's IANA time zone ("America/New_York"), or null where it names
+ * none ("Etc/Unknown" is ICU's answer when the system's zone is not set).
+ */
+function browserTimeZone() {
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return zone && zone !== "Etc/Unknown" ? zone : null;
+  } catch {
+    return null;
+  }
+}
+
+const TIME_ZONE = browserTimeZone();
+/** The header that tells the service the zone to read dates in. */
+const zoneHeader = () => (TIME_ZONE ? { "x-timezone": TIME_ZONE } : {});
 
 const state = {
   token: null,
@@ -43,7 +68,8 @@ const state = {
   // How many rows the list holds: a page after a load, one more per "Load
   // more". Reading the list again reads this many.
   window: PAGE_SIZE,
-  filter: { status: "all", sort: "created", order: "", q: "", tags: [] },
+  // `view`: "all", "today" (pending, due before tomorrow) or "upcoming" (due from tomorrow).
+  filter: { view: "all", status: "all", sort: "created", order: "", q: "", tags: [] },
   lastEventId: 0,
   stream: null,
   // While the list is read, changes wait here, then apply on top of it.
@@ -204,12 +230,62 @@ function formatWhen(iso) {
   return date.toLocaleString(undefined, options);
 }
 
+const pad = (n) => String(n).padStart(2, "0");
+
+/** A Date's local calendar date: "2026-12-24". */
+const localDate = (date) => `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+
+/** The local date `days` days after today (a day, not 24 hours, so daylight saving does not shift it). */
+function localDateFromToday(days) {
+  const now = new Date();
+  return localDate(new Date(now.getFullYear(), now.getMonth(), now.getDate() + days));
+}
+
+/** A task's `time_zone` as Intl takes it: null is UTC, and so is a zone this browser does not know. */
+function knownZone(zone) {
+  if (!zone) return "UTC";
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: zone });
+    return zone;
+  } catch {
+    return "UTC";
+  }
+}
+
+/** The calendar date of an instant in a time zone: "2026-12-24". */
+function dateIn(instant, zone) {
+  const format = new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
+  const part = Object.fromEntries(format.formatToParts(instant).map(({ type, value }) => [type, value]));
+  return `${part.year}-${part.month}-${part.day}`;
+}
+
+/** An all-day task's date, "Thu, Dec 24", as its zone has it (the instant is that date's start there). */
+function formatDay(iso, zone) {
+  const date = new Date(iso);
+  const options = { weekday: "short", day: "numeric", month: "short", timeZone: zone };
+  if (dateIn(date, zone).slice(0, 4) !== dateIn(new Date(), zone).slice(0, 4)) options.year = "numeric";
+  return date.toLocaleDateString(undefined, options);
+}
+
+/** When a task is due, in words: the date alone for an all-day task, else the local date and time. */
+const dueText = (task) => (task.all_day ? formatDay(task.due_date, knownZone(task.time_zone)) : formatWhen(task.due_date));
+
+/**
+ * Whether a pending task is past due: a timed one once its instant has
+ * passed, an all-day one once its date has ended in its zone.
+ */
+function isOverdue(task) {
+  if (!task.due_date || task.completed) return false;
+  if (!task.all_day) return new Date(task.due_date) < new Date();
+  const zone = knownZone(task.time_zone);
+  return dateIn(new Date(), zone) > dateIn(new Date(task.due_date), zone);
+}
+
 /** RFC 3339 -> the value of an <input type="datetime-local"> (local time). */
 function toLocalInput(iso) {
   if (!iso) return "";
   const date = new Date(iso);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  return `${localDate(date)}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
 /** An <input type="datetime-local"> value (local time) -> RFC 3339 UTC, or null. */
@@ -217,6 +293,35 @@ function fromLocalInput(value) {
   if (!value) return null;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/** A task's due date as the forms' date and time fields (an all-day task: its date in its zone, no time). */
+function dueFields(task) {
+  if (!task.due_date) return { due_date: "", due_time: "" };
+  if (task.all_day) return { due_date: dateIn(new Date(task.due_date), knownZone(task.time_zone)), due_time: "" };
+  const [date, time] = toLocalInput(task.due_date).split("T");
+  return { due_date: date, due_time: time };
+}
+
+/**
+ * The forms' date and time fields -> the body's `due_date`: the date alone
+ * (the task is all-day), the local date and time as an RFC 3339 instant, or
+ * null when there is no date.
+ */
+function dueOf(date, time) {
+  if (!date) return null;
+  if (!time) return date;
+  return fromLocalInput(`${date}T${time}`);
+}
+
+/** A time needs a date: the date field is required while the time field holds one. */
+function pairDueFields(dateInput, timeInput) {
+  const sync = () => {
+    dateInput.required = timeInput.value !== "";
+  };
+  timeInput.addEventListener("input", sync);
+  timeInput.form?.addEventListener("reset", () => setTimeout(sync));
+  sync();
 }
 
 const tagsOf = (text) =>
@@ -296,7 +401,7 @@ const userPath = () => `/api/${encodeURIComponent(state.userId)}`;
 
 /** A fetch with the bearer token; a non-2xx answer throws its Problem. */
 async function api(method, path, { body, headers = {}, renewed = false } = {}) {
-  const init = { method, headers: { authorization: `Bearer ${state.token}`, ...headers }, cache: "no-store" };
+  const init = { method, headers: { authorization: `Bearer ${state.token}`, ...zoneHeader(), ...headers }, cache: "no-store" };
   if (body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -320,7 +425,7 @@ async function devToken(userId) {
   try {
     response = await fetch("/_dev/token", {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...zoneHeader() },
       body: JSON.stringify({ user_id: userId }),
     });
   } catch {
@@ -410,9 +515,16 @@ async function feedHead() {
 
 // ------------------------------------------------------------ the list
 
+/** The status the list asks for: "Today" lists pending tasks, whatever the status filter says. */
+const effectiveStatus = () => (state.filter.view === "today" ? "pending" : state.filter.status);
+
 function listQuery(limit = PAGE_SIZE) {
-  const { status, sort, order, q, tags } = state.filter;
+  const { view, sort, order, q, tags } = state.filter;
+  const status = effectiveStatus();
   const query = new URLSearchParams();
+  // Dates, read by the service in X-Timezone: the browser's days.
+  if (view === "today") query.set("due_before", localDateFromToday(1));
+  if (view === "upcoming") query.set("due_after", localDateFromToday(1));
   if (status !== "all") query.set("status", status);
   if (sort !== "created") query.set("sort", sort);
   if (order) query.set("order", order);
@@ -509,6 +621,19 @@ function rereadSoon() {
   }, REREAD_MS);
 }
 
+/**
+ * At the browser's midnight "Today" and "Upcoming" start from another
+ * date, and all-day tasks may turn overdue: the list is read again.
+ */
+function rereadAtMidnight() {
+  const now = new Date();
+  const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1);
+  setTimeout(() => {
+    if (state.token) rereadSoon();
+    rereadAtMidnight();
+  }, midnight - now + 1000);
+}
+
 async function loadMore() {
   while (state.loading) await state.loading.catch(() => {});
   if (!state.next) return;
@@ -561,9 +686,11 @@ const SORT_FIELD = { created: "created_at", updated: "updated_at", title: "title
  * service to say.
  */
 function staysPut(before, after) {
-  const { sort, status, q, tags } = state.filter;
+  const { view, sort, q, tags } = state.filter;
+  const status = effectiveStatus();
   const field = SORT_FIELD[sort];
   if (before[field] !== after[field]) return false;
+  if (view !== "all" && before.due_date !== after.due_date) return false;
   if (status !== "all" && before.completed !== after.completed) return false;
   if (q.trim() && (before.title !== after.title || before.description !== after.description)) return false;
   if (tags.length > 0 && before.tags.join("\n") !== after.tags.join("\n")) return false;
@@ -670,15 +797,26 @@ async function createTask(form) {
   const body = { title: data.get("title"), priority: data.get("priority") };
   const description = String(data.get("description")).trim();
   if (description) body.description = description;
-  const due = fromLocalInput(data.get("due_date"));
+  const due = dueOf(String(data.get("due_date") ?? ""), String(data.get("due_time") ?? ""));
   if (due) body.due_date = due;
+  if (TIME_ZONE) body.time_zone = TIME_ZONE;
   const remind = fromLocalInput(data.get("remind_at"));
   if (remind) body.remind_at = remind;
   const tags = tagsOf(String(data.get("tags")));
   if (tags.length) body.tags = tags;
   const recurrence = String(data.get("recurrence")).trim();
   if (recurrence) body.recurrence = recurrence;
-  const response = await api("POST", `${userPath()}/tasks`, { body, headers: { "idempotency-key": randomKey() } });
+  let response;
+  try {
+    response = await api("POST", `${userPath()}/tasks`, { body, headers: { "idempotency-key": randomKey() } });
+  } catch (error) {
+    // A zone this browser knows and the service does not (its zone database
+    // is older): the task is made without one, so it is in UTC.
+    const zoneRefused = error instanceof Problem && error.status === 422 && error.errors.length > 0 && error.errors.every((e) => e.field === "time_zone");
+    if (!zoneRefused || !body.time_zone) throw error;
+    delete body.time_zone;
+    response = await api("POST", `${userPath()}/tasks`, { body, headers: { "idempotency-key": randomKey() } });
+  }
   const task = await response.json();
   remember(task, response);
   show(task);
@@ -726,7 +864,7 @@ function formValues(task) {
     title: task.title,
     description: task.description ?? "",
     priority: task.priority,
-    due_date: toLocalInput(task.due_date),
+    ...dueFields(task),
     remind_at: toLocalInput(task.remind_at),
     tags: task.tags.join(", "),
     recurrence: task.recurrence ?? "",
@@ -738,7 +876,8 @@ function changes(before, after) {
   const body = {};
   for (const [name, value] of Object.entries(after)) {
     if (value === before[name]) continue;
-    if (name === "due_date" || name === "remind_at") body[name] = fromLocalInput(value);
+    if (name === "due_date" || name === "due_time") body.due_date = dueOf(after.due_date ?? "", after.due_time ?? "");
+    else if (name === "remind_at") body[name] = fromLocalInput(value);
     else if (name === "tags") body.tags = tagsOf(value);
     else if (name === "description" || name === "recurrence") body[name] = value.trim() === "" ? null : value;
     else body[name] = value;
@@ -798,7 +937,13 @@ function editForm(task, etag) {
       "div",
       { class: "row" },
       field("priority", "Priority", priority),
-      field("due_date", "Due", input("due_date", { type: "datetime-local" })),
+      field("due_date", "Due date", input("due_date", { type: "date" })),
+      field(
+        "due_time",
+        "Due time",
+        input("due_time", { type: "time", "aria-describedby": `edit-due_time-hint-${id}` }),
+        h("p", { class: "hint", id: `edit-due_time-hint-${id}` }, "Optional: without one, the task is due all day."),
+      ),
       field("remind_at", "Remind at", input("remind_at", { type: "datetime-local" })),
     ),
     field("tags", "Tags", input("tags"), h("p", { class: "hint" }, "Separated by commas.")),
@@ -810,6 +955,7 @@ function editForm(task, etag) {
       h("button", { type: "button", class: "secondary", onclick: close }, "Cancel"),
     ),
   );
+  pairDueFields(form.elements.due_date, form.elements.due_time);
   form.addEventListener("keydown", (event) => {
     if (event.key === "Escape") close();
   });
@@ -852,7 +998,7 @@ function editForm(task, etag) {
 
 function renderTask(task, oldRow = null) {
   const titleId = `task-title-${task.id}`;
-  const overdue = task.due_date && !task.completed && new Date(task.due_date) < new Date();
+  const overdue = isOverdue(task);
   const checkbox = h("input", {
     type: "checkbox",
     id: `done-${task.id}`,
@@ -864,7 +1010,7 @@ function renderTask(task, oldRow = null) {
     "div",
     { class: "meta" },
     h("span", { class: `priority priority-${task.priority}` }, `${task.priority} priority`),
-    task.due_date ? h("span", { class: overdue ? "overdue" : null }, `${overdue ? "overdue: " : "due "}${formatWhen(task.due_date)}`) : null,
+    task.due_date ? h("span", { class: overdue ? "due overdue" : "due" }, `${overdue ? "overdue: " : "due "}${dueText(task)}`) : null,
     task.recurrence ? h("span", { class: "repeats", title: task.recurrence }, `repeats ${describeRule(task.recurrence)}`) : null,
     task.remind_at && !task.completed ? h("span", {}, `reminder ${formatWhen(task.remind_at)}`) : null,
     task.completed_at ? h("span", {}, `done ${formatWhen(task.completed_at)}`) : null,
@@ -996,6 +1142,19 @@ function renderActiveTags() {
   }
 }
 
+/** Shows a view ("all", "today", "upcoming"): its button pressed, the list read for it. */
+function setView(view) {
+  state.filter.view = view;
+  for (const button of $("views").querySelectorAll("button[data-view]")) {
+    button.setAttribute("aria-pressed", button.dataset.view === view ? "true" : "false");
+  }
+  // Today lists pending tasks: the status select says so, and keeps its own choice for later.
+  const status = $("filter-status");
+  status.disabled = view === "today";
+  status.value = view === "today" ? "pending" : state.filter.status;
+  reload().catch(report);
+}
+
 function toggleTag(tag, only = false) {
   const tags = state.filter.tags;
   if (only) {
@@ -1079,6 +1238,7 @@ async function follow() {
       const response = await fetch(`${userPath()}/events`, {
         headers: {
           authorization: `Bearer ${state.token}`,
+          ...zoneHeader(),
           accept: "text/event-stream",
           "last-event-id": String(state.lastEventId),
         },
@@ -1150,7 +1310,7 @@ function applyEvent(event) {
 
 /** A reminder: a notification where the user allowed them, a banner otherwise. */
 function remind(task) {
-  const due = task.due_date ? ` (due ${formatWhen(task.due_date)})` : "";
+  const due = task.due_date ? ` (due ${dueText(task)})` : "";
   if ("Notification" in window && Notification.permission === "granted") {
     new Notification(`Reminder: ${task.title}`, { body: `${task.title}${due}`, tag: `task-${task.id}` });
   } else {
@@ -1167,7 +1327,7 @@ function updateNotifyButton() {
 /** Offers the development sign-in where the service's document lists the route. */
 async function offerDevTokens() {
   try {
-    const response = await fetch("/api/openapi.json");
+    const response = await fetch("/api/openapi.json", { headers: zoneHeader() });
     const document_ = await response.json();
     $("dev-form").hidden = !document_.paths?.["/_dev/token"];
   } catch {
@@ -1214,11 +1374,13 @@ function wire() {
       button.disabled = false;
     }
   });
+  pairDueFields($("new-due"), $("new-due-time"));
   const filters = $("filters");
   const apply = () => {
     const data = new FormData(filters);
     Object.assign(state.filter, {
-      status: String(data.get("status")),
+      // Disabled (the Today view), the status select keeps the choice it had.
+      status: $("filter-status").disabled ? state.filter.status : String(data.get("status")),
       sort: String(data.get("sort")),
       order: String(data.get("order")),
       q: String(data.get("q")),
@@ -1231,10 +1393,14 @@ function wire() {
     event.preventDefault();
     apply();
   });
+  for (const button of $("views").querySelectorAll("button[data-view]")) {
+    button.addEventListener("click", () => setView(button.dataset.view));
+  }
   $("more").addEventListener("click", () => loadMore().catch(report));
 }
 
 wire();
+rereadAtMidnight();
 offerDevTokens();
 const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? "null");
 if (saved?.token && saved?.userId) signIn(saved.token, saved.userId, Boolean(saved.dev));

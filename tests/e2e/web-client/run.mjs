@@ -12,7 +12,13 @@
 // by title that puts every change where the service's own list does (titles
 // that byte order, UTF-16 order and a linguistic collation sort apart, a
 // task beyond the loaded rows, "Load more" after that, edits in progress
-// kept); nothing fetched from outside the service, no script errors.
+// kept); dates in a browser in New York (an all-day task made through the
+// form is due on its date there, wherever the service's clock is; a timed
+// one shows its time; all-day tasks of other zones show their own date;
+// the edit form shows the date alone; a create whose zone the service
+// refuses is made again without it) and the Today and Upcoming views
+// (with a search, a tag, a sort and "Load more"), every request naming
+// the zone; nothing fetched from outside the service, no script errors.
 //
 //   TODO_API_BIN  the service binary (default: target/debug/todo_api-cli)
 //   CHROMIUM      the browser (default: /usr/bin/chromium)
@@ -67,6 +73,8 @@ const row = (page, title) =>
         done: li.classList.contains("done"),
         tags: [...li.querySelectorAll("button.chip")].map((b) => b.dataset.tag),
         repeats: li.querySelector(".repeats")?.textContent ?? null,
+        due: li.querySelector(".due")?.textContent ?? null,
+        overdue: li.querySelector(".due")?.classList.contains("overdue") ?? false,
         form: li.querySelector("form") !== null,
       };
     },
@@ -128,6 +136,7 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), "todo-web-client-"));
   let service;
   let browser;
+  let newYork;
   try {
     service = await startService({
       bin,
@@ -153,10 +162,10 @@ async function main() {
       check(`POST /_dev/token answers a token for ${who}`, minted.status === 200 && typeof token === "string", String(minted.status));
       return token;
     };
-    const clientOf = (who, bearer) => async (method, path, body) => {
+    const clientOf = (who, bearer, headers = {}) => async (method, path, body) => {
       const response = await fetch(`${service.url}/api/${who}${path}`, {
         method,
-        headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json", ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();
@@ -281,7 +290,8 @@ async function main() {
 
     // 10. A refused write shows the problem's detail and errors.
     await second.fill("#new-title", "Hourly check");
-    await second.fill("#new-due", "2030-01-07T09:00");
+    await second.fill("#new-due", "2030-01-07");
+    await second.fill("#new-due-time", "09:00");
     await second.fill("#new-recurrence", "FREQ=HOURLY");
     await second.getByRole("button", { name: "Add task" }).click();
     const refused = await eventually(second, () => document.querySelector('#alert li[data-field="recurrence"]') !== null);
@@ -543,7 +553,307 @@ async function main() {
     );
     check("“Load more” then shows the rest, in the service's order", loadedAll, `page ${JSON.stringify(await titles(fifth))}, service ${JSON.stringify(all)}`);
 
-    for (const [name, seen] of [["first", firstSeen], ["second", secondSeen], ["third", thirdSeen], ["fourth", fourthSeen], ["fifth", fifthSeen]]) {
+    // 17. Dates, in a browser whose clock is in New York (a context of its
+    // own: the harness's launch with `timezoneId` added). An all-day task
+    // made through the form is due on its date there: shown as that date,
+    // never the evening before (where its instant falls in UTC's terms),
+    // and stored as the start of that date in New York. A timed one shows
+    // its time. All-day tasks of other zones (Auckland; UTC, the default)
+    // show the date they were set to, in the row and in the edit form.
+    const zone = "America/New_York";
+    newYork = await launchOfflineChromium(
+      { launchPersistentContext: (profile, options) => chromium.launchPersistentContext(profile, { ...options, timezoneId: zone }) },
+      browserPath,
+      join(work, "profile-new-york"),
+    );
+    // The requests of the New York pages that do not name its zone.
+    const zoneless = [];
+    newYork.on("request", (request) => {
+      if (!request.url().startsWith(`${service.url}/api/`) && !request.url().startsWith(`${service.url}/_dev/`)) return;
+      if (request.headers()["x-timezone"] !== zone) zoneless.push(`${request.method()} ${request.url()}`);
+    });
+    const sixth = await newYork.newPage();
+    await sixth.setViewportSize({ width: 1000, height: 900 });
+    const sixthSeen = watch(sixth, [422]);
+    const nyUser = "web-new-york";
+    const nyToken = await mint(nyUser);
+    const nyApi = clientOf(nyUser, nyToken, { "x-timezone": zone });
+    const utcApi = clientOf(nyUser, nyToken);
+    await signIn(sixth, service, nyUser);
+    const browserZone = await sixth.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    check("the sixth page's clock is in New York", browserZone === zone, browserZone);
+
+    const posted = sixth.waitForRequest((r) => r.method() === "POST" && r.url() === `${service.url}/api/${nyUser}/tasks`);
+    await sixth.fill("#new-title", "Christmas Eve dinner");
+    await sixth.fill("#new-due", "2026-12-24");
+    await sixth.getByRole("button", { name: "Add task" }).click();
+    const eveSent = await posted;
+    check(
+      "a date without a time is sent alone, with the browser's zone (body and X-Timezone)",
+      eveSent.postDataJSON()?.due_date === "2026-12-24" && eveSent.postDataJSON()?.time_zone === zone && eveSent.headers()["x-timezone"] === zone,
+      `${eveSent.postData()} x-timezone: ${eveSent.headers()["x-timezone"]}`,
+    );
+    await eventually(sixth, rowTitled, ["Christmas Eve dinner"]);
+    const eve = await row(sixth, "Christmas Eve dinner");
+    check(
+      "the all-day task shows its date alone: Dec 24, not Dec 23",
+      /^due .*Dec 24\b/.test(eve?.due ?? "") && !eve.due.includes("Dec 23") && !/\d:\d\d/.test(eve.due),
+      JSON.stringify(eve),
+    );
+    const eveStored = await nyApi("GET", `/tasks/${eve?.id}`);
+    check(
+      "the service has it all-day in New York, due at the start of Dec 24 there",
+      eveStored.body?.all_day === true && eveStored.body?.time_zone === zone && eveStored.body?.due_date === "2026-12-24T05:00:00.000Z",
+      JSON.stringify(eveStored.body),
+    );
+
+    await sixth.fill("#new-title", "Dentist");
+    await sixth.fill("#new-due", "2026-12-24");
+    await sixth.fill("#new-due-time", "15:30");
+    await sixth.getByRole("button", { name: "Add task" }).click();
+    await eventually(sixth, rowTitled, ["Dentist"]);
+    const dentist = await row(sixth, "Dentist");
+    check("a timed task shows its date and local time", /Dec 24\b/.test(dentist?.due ?? "") && /\b0?3:30\b/.test(dentist.due), JSON.stringify(dentist));
+    const dentistStored = await nyApi("GET", `/tasks/${dentist?.id}`);
+    check(
+      "the service has the timed task at 15:30 in New York, not all-day",
+      dentistStored.body?.all_day === false && dentistStored.body?.due_date === "2026-12-24T20:30:00.000Z" && dentistStored.body?.time_zone === zone,
+      JSON.stringify(dentistStored.body),
+    );
+
+    // A zone the service refuses (a browser's zone database newer than
+    // the service's): a crafted 422 naming time_zone, once; the page makes
+    // the task again without the zone.
+    const tasksUrl = `${service.url}/api/${nyUser}/tasks`;
+    const creates = [];
+    await sixth.route(tasksUrl, async (route) => {
+      if (route.request().method() !== "POST") return route.continue();
+      creates.push(route.request().postDataJSON());
+      if (creates.length > 1) return route.continue();
+      return route.fulfill({
+        status: 422,
+        headers: { "content-type": "application/problem+json" },
+        body: JSON.stringify({ type: "about:blank", title: "Unprocessable Entity", status: 422, detail: "crafted", errors: [{ field: "time_zone", message: "crafted" }] }),
+      });
+    });
+    await sixth.fill("#new-title", "Zone refused");
+    await sixth.fill("#new-due", "2026-12-24");
+    await sixth.getByRole("button", { name: "Add task" }).click();
+    const madeWithoutZone = await eventually(sixth, rowTitled, ["Zone refused"]);
+    await sixth.unroute(tasksUrl);
+    check(
+      "a create whose zone is refused is made again without it",
+      madeWithoutZone && creates.length === 2 && creates[0].time_zone === zone && !("time_zone" in creates[1]) && creates[1].due_date === "2026-12-24",
+      JSON.stringify(creates),
+    );
+
+    const auckland = await nyApi("POST", "/tasks", { title: "Boxing Day in Auckland", due_date: "2026-12-26", time_zone: "Pacific/Auckland" });
+    check(
+      "an all-day task in Auckland starts there (the 25th, 11:00 UTC)",
+      auckland.status === 201 && auckland.body?.all_day === true && auckland.body?.due_date === "2026-12-25T11:00:00.000Z",
+      JSON.stringify(auckland),
+    );
+    const utcDay = await utcApi("POST", "/tasks", { title: "New Year in UTC", due_date: "2027-01-01" });
+    check(
+      "an all-day task with no zone named is in UTC (time_zone null)",
+      utcDay.status === 201 && utcDay.body?.all_day === true && utcDay.body?.time_zone === null && utcDay.body?.due_date === "2027-01-01T00:00:00.000Z",
+      JSON.stringify(utcDay),
+    );
+    await eventually(sixth, rowTitled, ["New Year in UTC"]);
+    await eventually(sixth, rowTitled, ["Boxing Day in Auckland"]);
+    const boxing = await row(sixth, "Boxing Day in Auckland");
+    check("the Auckland task shows its own date (Dec 26), not New York's (Dec 25)", /Dec 26\b/.test(boxing?.due ?? ""), JSON.stringify(boxing));
+    const newYear = await row(sixth, "New Year in UTC");
+    check("the UTC task shows its own date (Jan 1), not New York's (Dec 31)", /Jan 1\b/.test(newYear?.due ?? "") && !newYear.due.includes("Dec 31"), JSON.stringify(newYear));
+
+    /** Opens a task's edit form; its due date and time fields. */
+    const editDue = async (page, title, id) => {
+      await page.getByRole("button", { name: `Edit ${title}`, exact: true }).click();
+      await eventually(page, ([id]) => document.getElementById(`edit-due_date-${id}`) !== null, [id]);
+      return page.evaluate(([id]) => [document.getElementById(`edit-due_date-${id}`)?.value, document.getElementById(`edit-due_time-${id}`)?.value], [id]);
+    };
+    const cancelEdit = (page, id) => page.click(`li[data-id="${id}"] form button.secondary`);
+    for (const [title, id, expected] of [
+      ["Christmas Eve dinner", eve?.id, ["2026-12-24", ""]],
+      ["Boxing Day in Auckland", boxing?.id, ["2026-12-26", ""]],
+      ["New Year in UTC", newYear?.id, ["2027-01-01", ""]],
+      ["Dentist", dentist?.id, ["2026-12-24", "15:30"]],
+    ]) {
+      const fields = await editDue(sixth, title, id);
+      check(`editing “${title}” shows date ${expected[0]}, time “${expected[1]}”`, JSON.stringify(fields) === JSON.stringify(expected), JSON.stringify(fields));
+      if (title !== "Dentist" && title !== "Christmas Eve dinner") await cancelEdit(sixth, id);
+    }
+    // Two saves: a new date alone, and a time taken away.
+    await sixth.fill(`#edit-due_date-${eve?.id}`, "2026-12-31");
+    await sixth.click(`li[data-id="${eve?.id}"] form button[type=submit]`);
+    await sixth.fill(`#edit-due_time-${dentist?.id}`, "");
+    await sixth.click(`li[data-id="${dentist?.id}"] form button[type=submit]`);
+    const resaved = await eventually(
+      sixth,
+      ([a, b]) => !document.querySelector(`li[data-id="${a}"] form`) && !document.querySelector(`li[data-id="${b}"] form`),
+      [eve?.id, dentist?.id],
+    );
+    const eveMoved = await nyApi("GET", `/tasks/${eve?.id}`);
+    check(
+      "saving a new date alone keeps it all-day, at the start of that date in New York",
+      resaved && eveMoved.body?.all_day === true && eveMoved.body?.due_date === "2026-12-31T05:00:00.000Z",
+      JSON.stringify(eveMoved.body),
+    );
+    const eveShown = await eventually(
+      sixth,
+      ([id]) => /Dec 31\b/.test(document.querySelector(`#task-list li[data-id="${id}"] .due`)?.textContent ?? ""),
+      [eve?.id],
+    );
+    check("...and its row shows Dec 31", eveShown, JSON.stringify(await row(sixth, "Christmas Eve dinner")));
+    const dentistAllDay = await nyApi("GET", `/tasks/${dentist?.id}`);
+    check(
+      "taking the time away makes a timed task all-day on its date",
+      dentistAllDay.body?.all_day === true && dentistAllDay.body?.due_date === "2026-12-24T05:00:00.000Z",
+      JSON.stringify(dentistAllDay.body),
+    );
+
+    // 18. The views, on a page of another user in New York, with tasks
+    // made through the API in New York's days: yesterday and today
+    // (all-day), tonight at 21:00 (past UTC's midnight: a window read in
+    // UTC would miss it), one done today, tomorrow, next week, 24 in two
+    // weeks (more than a page), one undated. Today: pending, due before
+    // tomorrow, the overdue one included; Upcoming: from tomorrow, paged.
+    const zoneParts = (instant) =>
+      Object.fromEntries(
+        new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+          .formatToParts(instant)
+          .map(({ type, value }) => [type, value]),
+      );
+    // This run and the page must agree on New York's date: not within five
+    // minutes of its midnight.
+    for (let p = zoneParts(new Date()); (p.hour === "23" && p.minute >= "55") || (p.hour === "00" && p.minute < "05"); p = zoneParts(new Date())) {
+      await sleep(10_000);
+    }
+    const nyDate = (days) => {
+      const p = zoneParts(new Date());
+      return new Date(Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day) + days)).toISOString().slice(0, 10);
+    };
+    /** An instant at `hour`:00 on a New York date. */
+    const nyAt = (date, hour) => {
+      const guess = new Date(`${date}T${String(hour).padStart(2, "0")}:00:00-05:00`);
+      return new Date(guess.getTime() - (Number(zoneParts(guess).hour) - hour) * 3_600_000);
+    };
+    const viewer = "web-views";
+    const viewsApi = clientOf(viewer, await mint(viewer), { "x-timezone": zone });
+    const dated = [
+      { title: "Overdue chore", due_date: nyDate(-1) },
+      { title: "Chore due today", due_date: nyDate(0) },
+      { title: "Late tonight", due_date: nyAt(nyDate(0), 21).toISOString() },
+      { title: "Done today", due_date: nyDate(0) },
+      { title: "Chore due tomorrow", due_date: nyDate(1) },
+      { title: "Chore due next week", due_date: nyDate(7), tags: ["home"] },
+      { title: "Undated chore" },
+    ];
+    for (let n = 1; n <= 24; n += 1) dated.push({ title: `Someday ${String(n).padStart(2, "0")}`, due_date: nyDate(14) });
+    const made = [];
+    for (const body of dated) made.push(await viewsApi("POST", "/tasks", body));
+    check("31 tasks for the views are created", made.every((r) => r.status === 201), JSON.stringify(made.find((r) => r.status !== 201)));
+    const doneToday = made.find((r) => r.body?.title === "Done today")?.body;
+    const completed = await viewsApi("PATCH", `/tasks/${doneToday?.id}/complete`, { completed: true });
+    check("one of today's is completed", completed.status === 200, JSON.stringify(completed));
+    const todayTitles = ["Overdue chore", "Chore due today", "Late tonight"];
+    const upcomingTitles = ["Chore due tomorrow", "Chore due next week", ...dated.filter((t) => t.title.startsWith("Someday")).map((t) => t.title)];
+
+    const seventh = await newYork.newPage();
+    await seventh.setViewportSize({ width: 1000, height: 900 });
+    const seventhSeen = watch(seventh, []);
+    const lists = [];
+    seventh.on("request", (request) => {
+      if (request.url().startsWith(`${service.url}/api/${viewer}/tasks?`)) lists.push(new URL(request.url()).searchParams);
+    });
+    await signIn(seventh, service, viewer);
+    /** Waits until the page's rows are exactly `expected` (in that order when `ordered`). */
+    const shows = async (what, expected, ordered = false) => {
+      const ok = await eventually(
+        seventh,
+        ([expected, ordered]) => {
+          const shown = [...document.querySelectorAll("#task-list .task-title")].map((t) => t.textContent);
+          const norm = (list) => JSON.stringify(ordered ? list : [...list].sort());
+          return norm(shown) === norm(expected);
+        },
+        [expected, ordered],
+      );
+      check(what, ok, `page ${JSON.stringify(await titles(seventh))}, expected ${JSON.stringify(expected)}`);
+    };
+    const pressedViews = () => seventh.$$eval("#views button", (buttons) => buttons.filter((b) => b.getAttribute("aria-pressed") === "true").map((b) => b.textContent));
+    check("the views start at All", JSON.stringify(await pressedViews()) === '["All"]', JSON.stringify(await pressedViews()));
+
+    // Today, from the keyboard.
+    await seventh.getByRole("button", { name: "Today", exact: true }).focus();
+    await seventh.keyboard.press("Enter");
+    await shows("Today lists the pending tasks due before tomorrow, the overdue one included", todayTitles);
+    check("Today is pressed", JSON.stringify(await pressedViews()) === '["Today"]', JSON.stringify(await pressedViews()));
+    const todayQuery = lists.at(-1);
+    check(
+      "Today asks for due_before=tomorrow (New York's date) and status=pending",
+      todayQuery?.get("due_before") === nyDate(1) && todayQuery?.get("status") === "pending" && !todayQuery?.has("due_after"),
+      String(todayQuery),
+    );
+    const statusShown = await seventh.$eval("#filter-status", (s) => ({ value: s.value, disabled: s.disabled }));
+    check("the status filter shows Pending, fixed while Today is on", statusShown.value === "pending" && statusShown.disabled, JSON.stringify(statusShown));
+    const overdueChore = await row(seventh, "Overdue chore");
+    const todayChore = await row(seventh, "Chore due today");
+    check("yesterday's all-day task is overdue", overdueChore?.overdue === true && overdueChore.due.startsWith("overdue: "), JSON.stringify(overdueChore));
+    check("today's all-day task is not (its day has not ended)", todayChore?.overdue === false && todayChore.due.startsWith("due "), JSON.stringify(todayChore));
+    await seventh.selectOption("#filter-sort", "due_date");
+    await seventh.selectOption("#filter-order", "asc");
+    await shows("Today sorted by due date: yesterday, today, tonight", todayTitles, true);
+    await seventh.fill("#filter-q", "chore");
+    await shows("Today with a search for “chore”", ["Overdue chore", "Chore due today"], true);
+    await seventh.fill("#filter-q", "");
+    await shows("the search cleared, Today again", todayTitles, true);
+
+    // Upcoming: 26 tasks, a page of 25 and "Load more".
+    await seventh.getByRole("button", { name: "Upcoming", exact: true }).click();
+    await shows("Upcoming lists the first page of the tasks due from tomorrow", upcomingTitles.slice(0, 25), true);
+    const upcomingQuery = lists.at(-1);
+    check(
+      "Upcoming asks for due_after=tomorrow, and no status",
+      upcomingQuery?.get("due_after") === nyDate(1) && !upcomingQuery?.has("due_before") && !upcomingQuery?.has("status"),
+      String(upcomingQuery),
+    );
+    const upcomingCount = await seventh.$eval("#count", (c) => c.textContent);
+    check("the count is Upcoming's (X-Total-Count)", upcomingCount === "Showing 25 of 26 tasks.", upcomingCount);
+    const statusBack = await seventh.$eval("#filter-status", (s) => ({ value: s.value, disabled: s.disabled }));
+    check("the status filter is back to its own choice", statusBack.value === "all" && !statusBack.disabled, JSON.stringify(statusBack));
+    await seventh.click("#more");
+    await shows("“Load more” goes on within Upcoming (the Link keeps due_after)", upcomingTitles, true);
+    await seventh.click('#tag-cloud button[data-tag="home"]');
+    await shows("Upcoming with the tag “home”", ["Chore due next week"]);
+    await seventh.getByRole("button", { name: "Remove the tag filter home" }).click();
+    await shows("the tag filter off, Upcoming again", upcomingTitles.slice(0, 25), true);
+
+    // A task made elsewhere for the day after tomorrow joins Upcoming live,
+    // in its place; one for today does not. All lists everything.
+    check("a task due the day after tomorrow is created elsewhere", (await viewsApi("POST", "/tasks", { title: "In two days", due_date: nyDate(2) })).status === 201);
+    check("a task due today is created elsewhere", (await viewsApi("POST", "/tasks", { title: "Also today", due_date: nyDate(0) })).status === 201);
+    await shows("the first joins Upcoming, in its place; the second does not", [upcomingTitles[0], "In two days", ...upcomingTitles.slice(1)].slice(0, 25), true);
+    await seventh.getByRole("button", { name: "All", exact: true }).click();
+    const allOk = await eventually(seventh, () => document.getElementById("count").textContent === "Showing 25 of 33 tasks.");
+    check("All lists every task again", allOk && JSON.stringify(await pressedViews()) === '["All"]', await seventh.$eval("#count", (c) => c.textContent));
+
+    check("every request of the New York pages names its zone (X-Timezone)", zoneless.length === 0, zoneless.join(", "));
+    const unnamedNy = await sixth.evaluate(() =>
+      [...document.querySelectorAll("input, select, textarea, button")]
+        .filter((el) => (el.tagName === "BUTTON" ? !(el.getAttribute("aria-label") || el.textContent.trim()) : !(el.labels?.length || el.getAttribute("aria-label"))))
+        .map((el) => el.outerHTML.slice(0, 80)),
+    );
+    check("every control of the New York page has a label", unnamedNy.length === 0, unnamedNy.join(", "));
+
+    for (const [name, seen] of [
+      ["first", firstSeen],
+      ["second", secondSeen],
+      ["third", thirdSeen],
+      ["fourth", fourthSeen],
+      ["fifth", fifthSeen],
+      ["sixth", sixthSeen],
+      ["seventh", seventhSeen],
+    ]) {
       const external = seen.requests.filter((url) => !url.startsWith(`${service.url}/`) && !url.startsWith("data:"));
       check(`the ${name} page fetched nothing from outside the service`, external.length === 0, external.join(", "));
       check(`no script errors on the ${name} page`, seen.problems.length === 0, seen.problems.join("; "));
@@ -551,6 +861,7 @@ async function main() {
   } catch (error) {
     check("the browser run finished", false, error.stack ?? String(error));
   } finally {
+    await newYork?.close();
     await browser?.close();
     if (service) await stopService(service);
     rmSync(work, { recursive: true, force: true });
