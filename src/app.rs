@@ -209,6 +209,7 @@ impl Hooks for App {
         AppRoutes::empty()
             .add_route(controllers::health::routes())
             .add_route(controllers::tasks::routes())
+            .add_route(controllers::lists::routes())
             .add_route(controllers::tags::routes())
             .add_route(controllers::events::routes())
             .add_route(controllers::docs::routes())

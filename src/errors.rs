@@ -53,9 +53,13 @@ pub enum ApiError {
     NotFound,
     /// 404: none of the user's tasks carries this tag.
     TagNotFound,
+    /// 404: no such list for this user (also another user's list).
+    ListNotFound,
     /// 409: a request with the same idempotency key is still running, or a
     /// write kept losing races; worth retrying shortly.
     Conflict(String),
+    /// 409: a value that must be unique is taken; the field named.
+    Duplicate(Vec<FieldError>),
     /// 410: the feed position is older than the events kept; `head` is the
     /// user's latest event id.
     Gone { head: i64 },
@@ -94,8 +98,8 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::NotFound | Self::TagNotFound => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::NotFound | Self::TagNotFound | Self::ListNotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) | Self::Duplicate(_) => StatusCode::CONFLICT,
             Self::Gone { .. } => StatusCode::GONE,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -127,11 +131,12 @@ impl ApiError {
             Self::Forbidden => "the token's user does not match the user in the path".to_string(),
             Self::NotFound => "task not found".to_string(),
             Self::TagNotFound => "no task of this user carries this tag".to_string(),
+            Self::ListNotFound => "list not found".to_string(),
             Self::PayloadTooLarge => "the request body is too large".to_string(),
             Self::UnsupportedMediaType => {
                 "the request body must be JSON (Content-Type: application/json)".to_string()
             }
-            Self::Validation(errors) => errors
+            Self::Validation(errors) | Self::Duplicate(errors) => errors
                 .iter()
                 .map(|e| format!("{} {}", e.field, e.message))
                 .collect::<Vec<_>>()
@@ -172,10 +177,10 @@ pub struct Problem<'a> {
 }
 
 impl ApiError {
-    /// Every invalid field, on a 422.
+    /// Every invalid field, on a 422 (the taken one, on a 409).
     fn field_errors(&self) -> Option<&[FieldError]> {
         match self {
-            Self::Validation(errors) => Some(errors.as_slice()),
+            Self::Validation(errors) | Self::Duplicate(errors) => Some(errors.as_slice()),
             _ => None,
         }
     }
@@ -311,6 +316,7 @@ impl From<DomainError> for ApiError {
             DomainError::PreconditionFailed => Self::PreconditionFailed,
             DomainError::Invalid(errors) => Self::Validation(errors),
             DomainError::Conflict(message) => Self::Conflict(message),
+            DomainError::Duplicate(error) => Self::Duplicate(vec![error]),
             DomainError::Database(db) => db.into(),
         }
     }
@@ -445,6 +451,24 @@ pub struct TaskNotFound<'a>(pub Problem<'a>);
     content_type = "application/problem+json"
 )]
 pub struct TagNotFound<'a>(pub Problem<'a>);
+
+/// A 404 for a route on one list.
+#[derive(IntoResponses)]
+#[response(
+    status = 404,
+    description = "No such list for this user",
+    content_type = "application/problem+json"
+)]
+pub struct ListNotFound<'a>(pub Problem<'a>);
+
+/// A 409 for a list name the user already has.
+#[derive(IntoResponses)]
+#[response(
+    status = 409,
+    description = "The user has a list of this name (ignoring case); `errors` names `name`",
+    content_type = "application/problem+json"
+)]
+pub struct NameTaken<'a>(pub Problem<'a>);
 
 /// A 409 for a compare-and-set write that kept losing to other writers.
 #[derive(IntoResponses)]

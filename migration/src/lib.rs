@@ -8,6 +8,7 @@ mod m20261202_000004_events_reminders;
 mod m20261203_000005_events_shown;
 mod m20261204_000006_events_one_format;
 mod m20261204_000007_task_time_zones;
+mod m20261204_000008_lists_subtasks_positions;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000005_events_shown::Migration),
             Box::new(m20261204_000006_events_one_format::Migration),
             Box::new(m20261204_000007_task_time_zones::Migration),
+            Box::new(m20261204_000008_lists_subtasks_positions::Migration),
             // inject-above (do not remove this comment)
         ]
     }

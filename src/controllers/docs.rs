@@ -18,12 +18,14 @@ use crate::{
         priority::Priority,
         task_list::{Direction, SortKey, Status},
     },
-    views::{events::EventResponse, tags::TagResponse, tasks::TaskResponse},
+    views::{events::EventResponse, lists::ListResponse, tags::TagResponse, tasks::TaskResponse},
 };
 
 use super::{
-    dev_tokens, events, tags,
-    task_docs::{CreateTask, RenameTag, SetCompletion, TagName, UpdateTask},
+    dev_tokens, events, lists, tags,
+    task_docs::{
+        CreateList, CreateTask, MoveTask, RenameTag, SetCompletion, TagName, UpdateList, UpdateTask,
+    },
     tasks,
 };
 
@@ -64,20 +66,28 @@ impl Modify for Finish {
         tasks::patch,
         tasks::remove,
         tasks::complete,
+        tasks::move_task,
+        lists::index,
+        lists::create,
+        lists::show,
+        lists::update,
+        lists::remove,
         tags::list,
         tags::rename,
         tags::remove,
         events::feed,
     ),
     components(schemas(
-        TaskResponse, TagResponse, EventResponse, CreateTask, UpdateTask, SetCompletion, RenameTag, TagName,
+        TaskResponse, TagResponse, ListResponse, EventResponse, CreateTask, UpdateTask, SetCompletion,
+        MoveTask, CreateList, UpdateList, RenameTag, TagName,
         Problem, FieldError, Priority, Status, SortKey, Direction, EventKind,
     )),
     modifiers(&Finish),
     tags(
         (name = "tasks", description = "A user's tasks"),
+        (name = "lists", description = "A user's lists of tasks, in their order"),
         (name = "tags", description = "A user's tags, across their tasks"),
-        (name = "events", description = "The change feed of a user's tasks, and its live stream"),
+        (name = "events", description = "The change feed of a user's tasks and lists, and its live stream"),
     ),
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@ pub mod dev_tokens;
 pub mod docs;
 pub mod events;
 pub mod health;
+pub mod lists;
 pub mod tags;
 pub mod task_docs;
 pub mod tasks;

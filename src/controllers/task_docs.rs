@@ -46,6 +46,70 @@ pub struct TagPath {
     pub name: String,
 }
 
+/// `/api/{user_id}/lists/{id}`; read as text, like a task's id.
+#[derive(IntoParams, Deserialize)]
+#[into_params(parameter_in = Path)]
+pub struct ListPath {
+    /// The token's `sub`; another value is a 403
+    pub user_id: String,
+    /// The list id; not a positive integer, another user's or missing: 404
+    #[param(value_type = i64)]
+    pub id: String,
+}
+
+/// The query of a list's `DELETE`.
+#[derive(IntoParams, Deserialize)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteListQuery {
+    /// `true`: delete the list's tasks too; otherwise (default) they move
+    /// to the inbox (`list_id: null`).
+    pub delete_tasks: Option<bool>,
+}
+
+/// The body of a list's `POST`.
+#[derive(ToSchema)]
+pub struct CreateList {
+    /// Trimmed, then 1 to 100 characters, no control characters; unique
+    /// per user ignoring case (409 otherwise).
+    #[schema(min_length = 1, max_length = 100, example = "Groceries")]
+    pub name: String,
+    /// `#rrggbb` or `null`.
+    #[schema(pattern = r"^#[0-9a-fA-F]{6}$", example = "#3b82f6")]
+    pub color: Option<String>,
+}
+
+/// The body of a list's `PATCH`: any of these.
+#[derive(ToSchema)]
+pub struct UpdateList {
+    /// As in `CreateList`; not `null`.
+    #[schema(min_length = 1, max_length = 100, nullable = false, required = false)]
+    pub name: Option<String>,
+    /// `#rrggbb`; `null` clears it.
+    #[schema(pattern = r"^#[0-9a-fA-F]{6}$")]
+    pub color: Option<String>,
+    /// Put the list right after this other list of the user's; `null`:
+    /// first.
+    #[schema(minimum = 1)]
+    pub after_id: Option<i64>,
+}
+
+/// The body of a task's `move`: any of these.
+#[derive(ToSchema)]
+pub struct MoveTask {
+    /// The list to move to (`null`: the inbox); absent: the task's own. A
+    /// subtask's list is its parent's.
+    #[schema(minimum = 1)]
+    pub list_id: Option<i64>,
+    /// The task to move under (`null`: the top level); absent: the task's
+    /// own parent.
+    #[schema(minimum = 1)]
+    pub parent_id: Option<i64>,
+    /// The sibling (same list, same parent) to go right after; `null` or
+    /// absent: first.
+    #[schema(minimum = 1)]
+    pub after_id: Option<i64>,
+}
+
 /// A tag: trimmed and lower-cased, then 1 to 40 characters, no control
 /// characters.
 #[derive(ToSchema)]
@@ -146,6 +210,13 @@ pub struct ListQuery {
     /// Only tasks due before this (exclusive); read as `due_after`.
     #[param(example = "2026-12-25")]
     pub due_before: Option<String>,
+    /// Only the tasks of this list (`none`: the inbox, tasks in no list).
+    #[param(value_type = Option<String>, pattern = r"^([1-9][0-9]{0,18}|none)$", example = "3")]
+    pub list_id: Option<String>,
+    /// Only the direct subtasks of this task (`none`: top-level tasks
+    /// only).
+    #[param(value_type = Option<String>, pattern = r"^([1-9][0-9]{0,18}|none)$", example = "none")]
+    pub parent_id: Option<String>,
     /// Opaque; from the previous page's `Link: rel="next"`.
     pub cursor: Option<String>,
 }
@@ -208,6 +279,12 @@ pub struct CreateTask {
     /// When to remind: an RFC 3339 date-time.
     #[schema(format = DateTime, example = "2026-12-24T08:30:00Z")]
     pub remind_at: Option<String>,
+    /// The task's list (`null`: the inbox); a subtask's is its parent's.
+    #[schema(minimum = 1, example = 3)]
+    pub list_id: Option<i64>,
+    /// The task this is a subtask of (`null`: none); at most 4 levels.
+    #[schema(minimum = 1)]
+    pub parent_id: Option<i64>,
 }
 
 /// The body of a `PUT` or `PATCH`: any subset of the writable fields.
@@ -252,6 +329,12 @@ pub struct UpdateTask {
     /// `null` clears it; a new value re-arms the reminder.
     #[schema(format = DateTime)]
     pub remind_at: Option<String>,
+    /// The task's list (`null`: the inbox); a subtask's is its parent's.
+    #[schema(minimum = 1, example = 3)]
+    pub list_id: Option<i64>,
+    /// The task this is a subtask of (`null`: none); at most 4 levels.
+    #[schema(minimum = 1)]
+    pub parent_id: Option<i64>,
 }
 
 /// The optional body of `/complete`: absent (or `{}`) toggles, `completed`

@@ -16,7 +16,7 @@ use axum::{
 use loco_rs::prelude::*;
 
 use super::task_docs::{
-    CreateTask, IdempotencyKey, IfMatch, IfNoneMatch, ListQuery, SetCompletion, TaskPath,
+    CreateTask, IdempotencyKey, IfMatch, IfNoneMatch, ListQuery, MoveTask, SetCompletion, TaskPath,
     TimeZoneHeader, UpdateTask, UserPath,
 };
 use crate::{
@@ -33,7 +33,7 @@ use crate::{
         dates::{parse_time_zone, Tz},
         feed::Wakeups,
         idempotency_keys::{self, IdempotentCreate, StoredResponse},
-        task_input::{completion_from_json, NewTask, TaskChanges},
+        task_input::{completion_from_json, move_from_json, NewTask, TaskChanges},
         task_list::TaskFilter,
         tasks,
     },
@@ -399,6 +399,41 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(
+    post, path = "/api/{user_id}/tasks/{id}/move", tag = "tasks", operation_id = "move_task",
+    summary = "Move a task (and its subtasks) to a list and parent, right after a sibling",
+    params(TaskPath, IfMatch),
+    request_body(content = MoveTask, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The moved task; only the moved tasks are written", body = TaskResponse,
+         headers(("ETag" = String, description = "Version of the task, for `If-Match` / `If-None-Match`"))),
+        TaskNotFound, TaskChanged, KeptChanging, BodyErrors, CommonErrors,
+    ),
+    security(("bearer" = [])),
+)]
+#[debug_handler(state = AppContext)]
+pub async fn move_task(
+    auth: AuthUser,
+    Db(db): Db,
+    Wake(wakeups): Wake,
+    Path(path): Path<TaskPath>,
+    preconditions: Preconditions,
+    JsonBody(body): JsonBody,
+) -> ApiResult {
+    let to = move_from_json(body.as_ref())?;
+    let id = task_id(&path)?;
+    let task = tasks::Model::move_for_user(
+        &db,
+        &wakeups,
+        &auth.owner_id,
+        id,
+        to,
+        preconditions.write_condition(),
+    )
+    .await?;
+    Ok(task_json(StatusCode::OK, task))
+}
+
 pub fn routes() -> Routes {
     Routes::new()
         .prefix("/api/{user_id}/tasks")
@@ -408,4 +443,5 @@ pub fn routes() -> Routes {
             routing::get(show).put(put).patch(patch).delete(remove),
         )
         .add("/{id}/complete", routing::patch(complete))
+        .add("/{id}/move", routing::post(move_task))
 }

@@ -15,12 +15,14 @@ use crate::controllers::docs::ApiDoc;
 
 /// The list route's query parameters a tool takes (the cursor is not one:
 /// `limit` goes up to 1,000).
-pub const LIST_ARGUMENTS: [&str; 8] = [
+pub const LIST_ARGUMENTS: [&str; 10] = [
     "status",
     "q",
     "tag",
     "due_after",
     "due_before",
+    "list_id",
+    "parent_id",
     "sort",
     "order",
     "limit",

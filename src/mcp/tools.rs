@@ -28,12 +28,13 @@ use crate::{
     extractors::db::Wake,
     models::{
         dates::{parse_time_zone, Tz},
-        tags,
+        lists, tags,
         task_input::{completion_from_json, NewTask, TaskChanges},
         task_list::TaskFilter,
         tasks,
     },
     views::{
+        lists::{self as list_view, ListResponse},
         tags::{self as tag_view, TagResponse},
         tasks::{self as task_view, TaskResponse},
     },
@@ -53,6 +54,12 @@ pub fn catalog() -> Vec<Tool> {
     let task_output = |schema: &Value| Arc::new(object(schema.clone()));
     let mut add_arguments = doc.schema("CreateTask");
     add_arguments["description"] = json!("The new task: `title` is required, the rest optional.");
+    // A list by name, for a model that knows the list's name, not its id.
+    add_arguments["properties"]["list"] = json!({
+        "type": "string",
+        "description": "The name of one of the user's lists (instead of `list_id`); it must exist",
+        "examples": ["Groceries"],
+    });
     let mut update_arguments = schemas::with_task_id(doc.schema("UpdateTask"));
     update_arguments["description"] = json!(
         "`task_id` and any subset of the writable fields: absent fields stay as they are; \
@@ -176,6 +183,26 @@ pub fn catalog() -> Vec<Tool> {
                 .read_only(true)
                 .open_world(false),
         ),
+        Tool::new_with_raw(
+            "list_lists",
+            Some(
+                "List the signed-in user's lists, in their order, with how many tasks each \
+                 holds. A task's `list_id` is one of these ids."
+                    .into(),
+            ),
+            Arc::new(object(json!({"type": "object", "properties": {}}))),
+        )
+        .with_title("List lists")
+        .with_raw_output_schema(Arc::new(object(json!({
+            "type": "object",
+            "properties": {"lists": {"type": "array", "items": doc.schema("List")}},
+            "required": ["lists"],
+        }))))
+        .with_annotations(
+            ToolAnnotations::with_title("List lists")
+                .read_only(true)
+                .open_world(false),
+        ),
     ]
 }
 
@@ -257,6 +284,11 @@ impl TodoTools {
                 let tags = tag_view::list(tags::index_for_user(db, owner).await?);
                 let text = tags_text(&tags);
                 Ok((text, json!({ "tags": tags })))
+            }
+            "list_lists" => {
+                let lists = list_view::list(lists::index_for_user(db, owner).await?);
+                let text = lists_text(&lists);
+                Ok((text, json!({ "lists": lists })))
             }
             _ => Err(ApiError::Internal(format!("no tool {name}"))),
         }
@@ -411,6 +443,26 @@ fn tags_text(tags: &[TagResponse]) -> String {
     format!("{}: {shown}", counted(tags.len() as u64, "tag"))
 }
 
+fn lists_text(lists: &[ListResponse]) -> String {
+    if lists.is_empty() {
+        return "No lists.".to_string();
+    }
+    let shown = lists
+        .iter()
+        .map(|list| {
+            format!(
+                "{} {:?} ({}, {} pending)",
+                list.id,
+                list.name,
+                counted(list.tasks, "task"),
+                list.pending
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("{}: {shown}", counted(lists.len() as u64, "list"))
+}
+
 /// `1 task`, `2 tasks`: a count and its noun, in English.
 fn counted(count: impl Into<i128>, noun: &str) -> String {
     let count = count.into();
@@ -543,6 +595,9 @@ mod tests {
             remind_at: None,
             time_zone: None,
             all_day: false,
+            list_id: None,
+            parent_id: None,
+            position: "a0".to_string(),
         }
     }
 

@@ -36,6 +36,8 @@ pub enum DomainError {
     /// The write could not be done now and is worth retrying shortly (it
     /// kept losing races to other writers).
     Conflict(String),
+    /// The value of this field is taken (a list name in another case).
+    Duplicate(FieldError),
     /// The database failed or could not be reached.
     Database(DbErr),
 }
@@ -66,6 +68,7 @@ impl std::fmt::Display for DomainError {
                 Ok(())
             }
             Self::Conflict(message) => f.write_str(message),
+            Self::Duplicate(error) => write!(f, "{} {}", error.field, error.message),
             Self::Database(err) => write!(f, "database: {err}"),
         }
     }

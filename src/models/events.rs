@@ -30,6 +30,7 @@ use super::{
     _entities::{event_heads, task_events, tasks},
     clock,
     errors::DomainResult,
+    list_rows::ListWithCounts,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -43,7 +44,7 @@ pub const CHANNEL: &str = "task_events";
 /// Most events one read returns.
 pub const MAX_PAGE: u64 = 1000;
 
-/// What happened to a task.
+/// What happened to a task or a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[schema(as = EventType)]
 pub enum EventKind {
@@ -55,6 +56,12 @@ pub enum EventKind {
     Deleted,
     #[serde(rename = "task.reminder")]
     Reminder,
+    #[serde(rename = "list.created")]
+    ListCreated,
+    #[serde(rename = "list.updated")]
+    ListUpdated,
+    #[serde(rename = "list.deleted")]
+    ListDeleted,
 }
 
 impl EventKind {
@@ -65,7 +72,17 @@ impl EventKind {
             Self::Updated => "task.updated",
             Self::Deleted => "task.deleted",
             Self::Reminder => "task.reminder",
+            Self::ListCreated => "list.created",
+            Self::ListUpdated => "list.updated",
+            Self::ListDeleted => "list.deleted",
         }
+    }
+
+    /// Whether an event of this kind is about a list (its id and JSON are
+    /// a list's).
+    #[must_use]
+    pub fn is_list(kind: &str) -> bool {
+        kind.starts_with("list.")
     }
 }
 
@@ -73,11 +90,15 @@ impl EventKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub id: i64,
-    /// `task.created`, `task.updated`, `task.deleted` or `task.reminder`.
+    /// `task.created`, `task.updated`, `task.deleted`, `task.reminder`, or
+    /// `list.created`, `list.updated`, `list.deleted`.
     pub kind: String,
+    /// The task's id, or the list's for a `list.*` event.
     pub task_id: i64,
-    /// The task after the change; `None` for a deletion.
+    /// The task after the change; `None` for a deletion and a list event.
     pub task: Option<Box<tasks::Model>>,
+    /// The list after the change (`list.created`, `list.updated`).
+    pub list: Option<Box<ListWithCounts>>,
     pub at: DateTimeWithTimeZone,
 }
 
@@ -88,17 +109,17 @@ pub struct Event {
 ///
 /// # Errors
 /// On a database failure.
-pub(super) async fn append<C: ConnectionTrait>(
+pub(super) async fn append<C: ConnectionTrait, T: serde::Serialize>(
     db: &C,
     owner_id: &str,
     kind: EventKind,
     task_id: i64,
-    task: Option<&tasks::Model>,
+    task: Option<&T>,
 ) -> DomainResult<i64> {
     let stored = task
         .map(serde_json::to_string)
         .transpose()
-        .map_err(|e| DbErr::Custom(format!("an event's task: {e}")))?;
+        .map_err(|e| DbErr::Custom(format!("an event's task or list: {e}")))?;
     let at = clock::now();
     if db.get_database_backend() == DbBackend::Postgres {
         // The head and the event in one round trip.
@@ -221,17 +242,22 @@ impl TryFrom<EventRow> for Event {
     type Error = DbErr;
 
     fn try_from(row: EventRow) -> Result<Self, DbErr> {
-        let task = match row.task {
-            Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
-                DbErr::Type(format!("the task of event {} of a feed: {e}", row.id))
-            })?),
-            None => None,
-        };
+        let unreadable =
+            |e: serde_json::Error| DbErr::Type(format!("event {} of a feed: {e}", row.id));
+        let (mut task, mut list) = (None, None);
+        if let Some(json) = &row.task {
+            if EventKind::is_list(&row.kind) {
+                list = Some(serde_json::from_str(json).map_err(unreadable)?);
+            } else {
+                task = Some(serde_json::from_str(json).map_err(unreadable)?);
+            }
+        }
         Ok(Self {
             id: row.id,
             kind: row.kind,
             task_id: row.task_id,
             task,
+            list,
             at: row.at,
         })
     }

@@ -26,6 +26,7 @@ use super::{
     _entities::tasks,
     errors::DomainResult,
     events::{self, EventKind},
+    list_rows::ListWithCounts,
 };
 
 /// What wakes the streams of this process.
@@ -150,10 +151,31 @@ impl UnitOfWork {
         task: Option<&tasks::Model>,
     ) -> DomainResult<i64> {
         let id = events::append(&self.txn, owner_id, kind, task_id, task).await?;
+        self.touch(owner_id);
+        Ok(id)
+    }
+
+    /// Appends a `list.*` event for the owner's list (`None` when it was
+    /// deleted), like [`Self::record`].
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn record_list(
+        &mut self,
+        owner_id: &str,
+        kind: EventKind,
+        list_id: i64,
+        list: Option<&ListWithCounts>,
+    ) -> DomainResult<i64> {
+        let id = events::append(&self.txn, owner_id, kind, list_id, list).await?;
+        self.touch(owner_id);
+        Ok(id)
+    }
+
+    fn touch(&mut self, owner_id: &str) {
         if !self.touched.iter().any(|owner| **owner == *owner_id) {
             self.touched.push(Arc::from(owner_id));
         }
-        Ok(id)
     }
 
     /// Commits, then wakes the streams of every owner the write touched.

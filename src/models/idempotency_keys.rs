@@ -119,8 +119,9 @@ pub async fn create_task_once(
     // The task and the stored answer land together, or neither does; the
     // owner's streams wake after that one commit.
     let outcome: DomainResult<tasks::Model> = async {
+        let placed = tasks::Model::placed(db, owner_id, &task).await?;
         let mut work = UnitOfWork::begin(db).await?;
-        let created = tasks::Model::create(&mut work, owner_id, task).await?;
+        let created = tasks::Model::create(&mut work, owner_id, task, placed).await?;
         claim.clone().complete(work.db(), &answer(&created)).await?;
         work.commit(wakeups).await?;
         Ok(created)

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use super::{
     dates::{parse_date_or_instant, parse_time_zone, to_millis, DueInput, TaskDates, Tz},
     errors::{DomainError, FieldError},
+    list_rows::parse_list_name,
     priority::Priority,
     recurrence::Recurrence,
     tags::parse_tags,
@@ -97,6 +98,34 @@ pub struct NewTask {
     pub(crate) tags: Vec<String>,
     pub(crate) recurrence: Option<Recurrence>,
     pub(crate) remind_at: Option<DateTime<Utc>>,
+    /// Where the task goes; checked against the owner's lists and tasks
+    /// when it is written.
+    pub(crate) place: Place,
+}
+
+/// Where a write puts a task: `None` leaves a field as it is (the inbox
+/// and the top level for a new task), `Some(None)` clears it. `list`
+/// names a list instead of `list_id` (the tools take a name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Place {
+    pub(crate) list_id: Option<Option<i64>>,
+    pub(crate) list: Option<String>,
+    pub(crate) parent_id: Option<Option<i64>>,
+}
+
+impl Place {
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.list_id.is_none() && self.list.is_none() && self.parent_id.is_none()
+    }
+}
+
+/// A move: the place, and the sibling the task goes right after
+/// (`Some(None)` or `None`: first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MoveTo {
+    pub(crate) place: Place,
+    pub(crate) after_id: Option<i64>,
 }
 
 /// A partial update, every field checked: built only by
@@ -116,23 +145,24 @@ pub struct TaskChanges {
     pub(crate) tags: Option<Vec<String>>,
     pub(crate) recurrence: Option<Option<Recurrence>>,
     pub(crate) remind_at: Option<Option<DateTime<Utc>>>,
+    pub(crate) place: Place,
 }
 
 /// Collects field errors while reading one JSON object.
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     object: &'a Map<String, Value>,
-    errors: Vec<FieldError>,
+    pub(super) errors: Vec<FieldError>,
 }
 
 /// How a member stood in the body.
-enum Member<'a> {
+pub(super) enum Member<'a> {
     Absent,
     Null,
     Present(&'a Value),
 }
 
 impl<'a> Reader<'a> {
-    fn new(body: Option<&'a Value>) -> Result<Self, DomainError> {
+    pub(super) fn new(body: Option<&'a Value>) -> Result<Self, DomainError> {
         match body {
             Some(Value::Object(object)) => Ok(Self {
                 object,
@@ -143,7 +173,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn member(&self, name: &str) -> Member<'a> {
+    pub(super) fn member(&self, name: &str) -> Member<'a> {
         match self.object.get(name) {
             None => Member::Absent,
             Some(Value::Null) => Member::Null,
@@ -151,12 +181,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn fail(&mut self, field: &str, message: impl Into<String>) {
+    pub(super) fn fail(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, message));
     }
 
     /// A string member run through `parse`.
-    fn string<T>(
+    pub(super) fn string<T>(
         &mut self,
         field: &str,
         value: &Value,
@@ -205,6 +235,30 @@ impl<'a> Reader<'a> {
         self.string("recurrence", value, Recurrence::parse)
     }
 
+    /// An id: a positive integer (whether it is one of the owner's is
+    /// checked when the write is made).
+    fn id(&mut self, field: &str, value: &Value) -> Option<i64> {
+        let id = value.as_i64().filter(|id| *id > 0);
+        if id.is_none() {
+            self.fail(field, "must be a positive integer id, or null");
+        }
+        id
+    }
+
+    fn place(&mut self) -> Place {
+        let list_id = self.nullable("list_id", |r, v| r.id("list_id", v));
+        let parent_id = self.nullable("parent_id", |r, v| r.id("parent_id", v));
+        let list = match (&list_id, self.member("list")) {
+            (None, Member::Present(value)) => self.string("list", value, parse_list_name),
+            _ => None,
+        };
+        Place {
+            list_id,
+            list,
+            parent_id,
+        }
+    }
+
     fn tags(&mut self, value: &Value) -> Option<Vec<String>> {
         let items: Option<Vec<&str>> = value
             .as_array()
@@ -222,7 +276,7 @@ impl<'a> Reader<'a> {
         self.flag("completed", value)
     }
 
-    fn flag(&mut self, field: &str, value: &Value) -> Option<bool> {
+    pub(super) fn flag(&mut self, field: &str, value: &Value) -> Option<bool> {
         let flag = value.as_bool();
         if flag.is_none() {
             self.fail(field, "must be true or false");
@@ -230,14 +284,14 @@ impl<'a> Reader<'a> {
         flag
     }
 
-    fn failed(&self, fields: &[&str]) -> bool {
+    pub(super) fn failed(&self, fields: &[&str]) -> bool {
         self.errors
             .iter()
             .any(|e| fields.contains(&e.field.as_str()))
     }
 
     /// A member that must not be `null` when present.
-    fn required_or_absent<T>(
+    pub(super) fn required_or_absent<T>(
         &mut self,
         name: &str,
         read: impl FnOnce(&mut Self, &Value) -> Option<T>,
@@ -253,7 +307,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A nullable member: absent is `None`, `null` is `Some(None)`.
-    fn nullable<T>(
+    pub(super) fn nullable<T>(
         &mut self,
         name: &str,
         read: impl FnOnce(&mut Self, &Value) -> Option<T>,
@@ -265,7 +319,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn finish<T>(self, value: T) -> Result<T, DomainError> {
+    pub(super) fn finish<T>(self, value: T) -> Result<T, DomainError> {
         if self.errors.is_empty() {
             Ok(value)
         } else {
@@ -305,6 +359,7 @@ impl NewTask {
         let tags = reader.nullable("tags", Reader::tags).flatten();
         let recurrence = reader.nullable("recurrence", Reader::recurrence).flatten();
         let remind_at = reader.nullable("remind_at", Reader::remind_at).flatten();
+        let place = reader.place();
         // The dates, then a repeating task's start, unless a field they
         // come from is already reported.
         let mut dates = TaskDates::default();
@@ -328,6 +383,7 @@ impl NewTask {
             tags: tags.unwrap_or_default(),
             recurrence,
             remind_at,
+            place,
         };
         reader.finish(task)
     }
@@ -354,6 +410,7 @@ impl TaskChanges {
                 .map(Option::unwrap_or_default),
             recurrence: reader.nullable("recurrence", Reader::recurrence),
             remind_at: reader.nullable("remind_at", Reader::remind_at),
+            place: reader.place(),
         };
         reader.finish(changes)
     }
@@ -371,6 +428,20 @@ pub fn completion_from_json(body: Option<&Value>) -> Result<Option<bool>, Domain
     let mut reader = Reader::new(body)?;
     let completed = reader.required_or_absent("completed", Reader::completed);
     reader.finish(completed)
+}
+
+/// Reads the body of a move: `list_id`, `parent_id`, `after_id`, each
+/// optional.
+///
+/// # Errors
+/// `Invalid` naming every invalid field.
+pub fn move_from_json(body: Option<&Value>) -> Result<MoveTo, DomainError> {
+    let mut reader = Reader::new(body)?;
+    let place = reader.place();
+    let after_id = reader
+        .nullable("after_id", |r, v| r.id("after_id", v))
+        .flatten();
+    reader.finish(MoveTo { place, after_id })
 }
 
 /// Reads the body of a tag rename, `{"name": "new name"}`; the name is

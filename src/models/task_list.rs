@@ -71,6 +71,8 @@ pub enum SortKey {
     Title,
     DueDate,
     Priority,
+    /// The person's own order (`move`).
+    Position,
 }
 
 /// `asc` or `desc`; the default depends on the sort key.
@@ -103,12 +105,13 @@ fn timestamp_value(key: &str) -> Option<sea_orm::Value> {
 }
 
 impl SortKey {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Created,
         Self::Updated,
         Self::Title,
         Self::DueDate,
         Self::Priority,
+        Self::Position,
     ];
 
     #[must_use]
@@ -119,16 +122,17 @@ impl SortKey {
             Self::Title => "title",
             Self::DueDate => "due_date",
             Self::Priority => "priority",
+            Self::Position => "position",
         }
     }
 
     /// Newest first for the timestamps, A to Z for titles, earliest due date
-    /// first, high priority first.
+    /// first, high priority first, the person's order.
     #[must_use]
     pub fn default_direction(self) -> Direction {
         match self {
             Self::Created | Self::Updated | Self::Priority => Direction::Desc,
-            Self::Title | Self::DueDate => Direction::Asc,
+            Self::Title | Self::DueDate | Self::Position => Direction::Asc,
         }
     }
 
@@ -139,6 +143,7 @@ impl SortKey {
             Self::Title => Column::Title,
             Self::DueDate => Column::DueDate,
             Self::Priority => Column::Priority,
+            Self::Position => Column::Position,
         }
     }
 
@@ -155,6 +160,7 @@ impl SortKey {
             Self::Title => Some(task.title.clone()),
             Self::DueDate => task.due_date.as_ref().map(cursor_timestamp),
             Self::Priority => Some(task.priority.to_string()),
+            Self::Position => Some(task.position.clone()),
         }
     }
 
@@ -163,7 +169,7 @@ impl SortKey {
     fn key_value(self, key: &str) -> Option<sea_orm::Value> {
         match self {
             Self::Created | Self::Updated | Self::DueDate => timestamp_value(key),
-            Self::Title => Some(key.into()),
+            Self::Title | Self::Position => Some(key.into()),
             Self::Priority => key.parse::<i16>().ok().map(Into::into),
         }
     }
@@ -221,6 +227,10 @@ pub struct TaskFilter {
     /// (exclusive); undated tasks never match either.
     pub due_after: Option<DateTime<Utc>>,
     pub due_before: Option<DateTime<Utc>>,
+    /// `Some(None)`: the inbox (`list_id=none`).
+    pub list_id: Option<Option<i64>>,
+    /// `Some(None)`: top-level tasks only (`parent_id=none`).
+    pub parent_id: Option<Option<i64>>,
     pub limit: u64,
     pub after: Option<Cursor>,
 }
@@ -235,6 +245,8 @@ impl Default for TaskFilter {
             tags: Vec::new(),
             due_after: None,
             due_before: None,
+            list_id: None,
+            parent_id: None,
             limit: DEFAULT_LIMIT,
             after: None,
         }
@@ -289,12 +301,19 @@ impl TaskFilter {
             text.push('\u{1f}');
             text.push_str(tag);
         }
-        // Likewise for the window, marked apart from tags.
+        // Likewise for the window, list and parent, marked apart from tags.
         for (mark, bound) in [('>', self.due_after), ('<', self.due_before)] {
             if let Some(bound) = bound {
                 text.push('\u{1e}');
                 text.push(mark);
                 text.push_str(&bound.to_rfc3339());
+            }
+        }
+        for (mark, id) in [('L', self.list_id), ('P', self.parent_id)] {
+            if let Some(id) = id {
+                text.push('\u{1e}');
+                text.push(mark);
+                text.push_str(&id.map_or_else(|| "none".to_string(), |id| id.to_string()));
             }
         }
         format!("{:016x}", fnv1a(&text))
@@ -388,6 +407,23 @@ impl TaskFilter {
                 }
             }
         }
+        for (name, filter_id) in [
+            ("list_id", &mut filter.list_id),
+            ("parent_id", &mut filter.parent_id),
+        ] {
+            if let Some(value) = first(name) {
+                match value {
+                    "none" => *filter_id = Some(None),
+                    _ => match value.parse::<i64>() {
+                        Ok(id) if id > 0 && !value.starts_with('+') => *filter_id = Some(Some(id)),
+                        _ => errors.push(FieldError::new(
+                            name,
+                            "must be a positive integer id, or none",
+                        )),
+                    },
+                }
+            }
+        }
         // The cursor is checked last: it must belong to this very filter.
         if let Some(text) = first("cursor").filter(|text| !text.is_empty()) {
             match Cursor::decode(text) {
@@ -401,7 +437,7 @@ impl TaskFilter {
                 Some(_) if !errors.is_empty() => {}
                 _ => errors.push(FieldError::new(
                     "cursor",
-                    "is not a cursor of this list (take it from the Link header of the previous page, with the same status, q, tag, due_after, due_before, sort and order)",
+                    "is not a cursor of this list (take it from the Link header of the previous page, with the same status, q, tag, due_after, due_before, list_id, parent_id, sort and order)",
                 )),
             }
         }
@@ -518,6 +554,16 @@ impl Model {
                     .to_owned(),
             ));
         }
+        matching = match filter.list_id {
+            None => matching,
+            Some(None) => matching.add(Column::ListId.is_null()),
+            Some(Some(id)) => matching.add(Column::ListId.eq(id)),
+        };
+        matching = match filter.parent_id {
+            None => matching,
+            Some(None) => matching.add(Column::ParentId.is_null()),
+            Some(Some(id)) => matching.add(Column::ParentId.eq(id)),
+        };
         if let Some(after) = filter.due_after {
             matching = matching.add(Column::DueDate.gte(to_stored(after)));
         }
@@ -612,7 +658,7 @@ mod tests {
             messages,
             [
                 "status must be one of all, pending, completed",
-                "sort must be one of created, updated, title, due_date, priority",
+                "sort must be one of created, updated, title, due_date, priority, position",
                 "order must be one of asc, desc",
             ]
         );

@@ -16,19 +16,15 @@ use super::{
     errors::{DomainError, DomainResult},
     events::EventKind,
     feed::{Begin, UnitOfWork, Wakeups},
+    position::Positions,
     priority::Priority,
     recurrence::Recurrence,
+    subtasks::{self, Placement},
     tags,
-    task_input::{NewTask, TaskChanges},
+    task_input::{MoveTo, NewTask, TaskChanges},
 };
 
-/// What a conditional write requires of the task's current entity tag
-/// (HTTP's `If-Match`, parsed by the transport). A write whose condition
-/// does not hold fails with [`DomainError::PreconditionFailed`] and
-/// changes nothing.
-pub trait Precondition: Sync {
-    fn holds_for(&self, etag: &str) -> bool;
-}
+pub use super::precondition::Precondition;
 
 #[async_trait::async_trait]
 impl ActiveModelBehavior for ActiveModel {
@@ -136,7 +132,12 @@ async fn spawn_successor(
         return Ok(None);
     };
     let due = due.at;
+    let placement = Placement::of(task);
+    let position = subtasks::last_position(db, &task.user_id, placement, None).await?;
     let successor = ActiveModel {
+        list_id: ActiveValue::Set(placement.list_id),
+        parent_id: ActiveValue::Set(placement.parent_id),
+        position: ActiveValue::Set(position),
         user_id: ActiveValue::Set(task.user_id.clone()),
         title: ActiveValue::Set(task.title.clone()),
         description: ActiveValue::Set(task.description.clone()),
@@ -173,6 +174,52 @@ async fn spawn_successor(
         return Ok(None);
     }
     Ok(Some(successor))
+}
+
+/// Where a new task goes ([`Model::placed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    placement: Placement,
+    position: String,
+}
+
+/// Completes the open subtasks of `task` (every level), each with its
+/// event (and its next occurrence when it repeats).
+///
+/// # Errors
+/// On a database failure.
+async fn complete_subtasks(work: &mut UnitOfWork, task: &Model) -> DomainResult<()> {
+    let now = now();
+    for level in subtasks::descendants(work.db(), &task.user_id, task.id).await? {
+        for child in level.into_iter().filter(|child| !child.completed) {
+            let done = Entity::update_many()
+                .col_expr(Column::Completed, Expr::value(true))
+                .col_expr(Column::CompletedAt, Expr::value(Some(now)))
+                .col_expr(Column::UpdatedAt, Expr::value(now))
+                .col_expr(
+                    Column::Version,
+                    Expr::value(child.version.saturating_add(1)),
+                )
+                .filter(Column::UserId.eq(task.user_id.as_str()))
+                .filter(Column::Id.eq(child.id))
+                .filter(Column::Completed.eq(false))
+                .exec_with_returning(work.db())
+                .await?;
+            for mut done in done {
+                let successor = spawn_successor(work.db(), &done, now).await?;
+                if let Some(next) = &successor {
+                    done.next_id = Some(next.id);
+                }
+                work.record(&done.user_id, EventKind::Updated, done.id, Some(&done))
+                    .await?;
+                if let Some(next) = successor {
+                    work.record(&next.user_id, EventKind::Created, next.id, Some(&next))
+                        .await?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Records a write in the feed, in its unit of work: the task's event, and
@@ -264,10 +311,32 @@ impl Model {
         owner_id: &str,
         task: NewTask,
     ) -> DomainResult<Self> {
+        let placed = Self::placed(db, owner_id, &task).await?;
         let mut work = UnitOfWork::begin(db).await?;
-        let created = Self::create(&mut work, owner_id, task).await?;
+        let created = Self::create(&mut work, owner_id, task, placed).await?;
         work.commit(wakeups).await?;
         Ok(created)
+    }
+
+    /// Where a new task goes: its list and parent, checked, and a position
+    /// after its last sibling. Read before the write's transaction begins:
+    /// on SQLite, a transaction whose first statement reads cannot take the
+    /// write lock once another writer got in between.
+    ///
+    /// # Errors
+    /// `Invalid` naming `list_id`, `list` or `parent_id`; a database
+    /// failure.
+    pub async fn placed<C: ConnectionTrait>(
+        db: &C,
+        owner_id: &str,
+        task: &NewTask,
+    ) -> DomainResult<Placed> {
+        let placement = subtasks::resolve(db, owner_id, None, &task.place).await?;
+        let position = subtasks::last_position(db, owner_id, placement, None).await?;
+        Ok(Placed {
+            placement,
+            position,
+        })
     }
 
     /// [`Self::create_for_user`] inside a unit of work of the caller's
@@ -279,9 +348,17 @@ impl Model {
         work: &mut UnitOfWork,
         owner_id: &str,
         task: NewTask,
+        placed: Placed,
     ) -> DomainResult<Self> {
         let now = now();
+        let Placed {
+            placement,
+            position,
+        } = placed;
         let row = ActiveModel {
+            list_id: ActiveValue::Set(placement.list_id),
+            parent_id: ActiveValue::Set(placement.parent_id),
+            position: ActiveValue::Set(position),
             user_id: ActiveValue::Set(owner_id.to_string()),
             title: ActiveValue::Set(task.title),
             description: ActiveValue::Set(task.description),
@@ -340,11 +417,28 @@ impl Model {
             let task = Self::find_for_user(db, owner_id, id).await?;
             check(&task, precondition)?;
             let dates = dates_after(&task, &changes)?;
+            let placement = if changes.place.is_empty() {
+                Placement::of(&task)
+            } else {
+                subtasks::resolve(db, owner_id, Some(&task), &changes.place).await?
+            };
+            let position = if placement == Placement::of(&task) {
+                None
+            } else {
+                Some(subtasks::last_position(db, owner_id, placement, Some(id)).await?)
+            };
             let read_version = task.version;
+            let was_completed = task.completed;
+            let list_changed = placement.list_id != task.list_id;
             let now = now();
             let new_tags = changes.tags.clone();
             let had_successor = task.next_id.is_some();
-            let row = task.with_changes(changes.clone(), dates, now);
+            let mut row = task.with_changes(changes.clone(), dates, now);
+            if let Some(position) = position {
+                row.list_id = ActiveValue::Set(placement.list_id);
+                row.parent_id = ActiveValue::Set(placement.parent_id);
+                row.position = ActiveValue::Set(position);
+            }
             let row = row.before_save(db, false).await?;
             let update = Entity::update_many()
                 .set(row)
@@ -371,6 +465,12 @@ impl Model {
                 task.next_id = Some(next.id);
             }
             record(&mut work, EventKind::Updated, &task, successor.as_ref()).await?;
+            if list_changed {
+                subtasks::carry_subtasks(&mut work, &task).await?;
+            }
+            if task.completed && !was_completed {
+                complete_subtasks(&mut work, &task).await?;
+            }
             work.commit(wakeups).await?;
             return Ok(task);
         }
@@ -498,6 +598,10 @@ impl Model {
             task.next_id = Some(next.id);
         }
         record(&mut work, EventKind::Updated, &task, successor.as_ref()).await?;
+        // Newly completed (its time is this write's): its open subtasks too.
+        if task.completed && task.completed_at == Some(now) {
+            complete_subtasks(&mut work, &task).await?;
+        }
         work.commit(wakeups).await?;
         Ok(task)
     }
@@ -532,8 +636,91 @@ impl Model {
             });
         }
         work.record(owner_id, EventKind::Deleted, id, None).await?;
+        subtasks::delete_subtasks(&mut work, owner_id, id).await?;
         work.commit(wakeups).await?;
         Ok(())
+    }
+}
+
+impl Model {
+    /// Moves the owner's task (and its subtasks) to a list and parent,
+    /// right after the sibling `after_id` there (first without one). Only
+    /// the moved tasks are written; no sibling is renumbered.
+    ///
+    /// # Errors
+    /// `NotFound`; `PreconditionFailed`; `Invalid` naming `list_id`,
+    /// `parent_id` or `after_id`; `Conflict` when other writers won every
+    /// attempt; a database failure.
+    pub async fn move_for_user<C: Begin>(
+        db: &C,
+        wakeups: &Wakeups,
+        owner_id: &str,
+        id: i64,
+        to: MoveTo,
+        precondition: Option<&dyn Precondition>,
+    ) -> DomainResult<Self> {
+        const ATTEMPTS: usize = 5;
+        for _ in 0..ATTEMPTS {
+            let task = Self::find_for_user(db, owner_id, id).await?;
+            if let Some(p) = precondition {
+                if !p.holds_for(&task.etag()) {
+                    return Err(DomainError::PreconditionFailed);
+                }
+            }
+            let placement = subtasks::resolve(db, owner_id, Some(&task), &to.place).await?;
+            let others = subtasks::siblings(db, owner_id, placement, Some(id)).await?;
+            let at = match to.after_id {
+                None => 0,
+                Some(after) => {
+                    others
+                        .iter()
+                        .position(|sibling| sibling.id == after)
+                        .ok_or_else(|| {
+                            DomainError::invalid(
+                                "after_id",
+                                "must be the id of a task in the same list and under the same parent, or null",
+                            )
+                        })?
+                        + 1
+                }
+            };
+            let low = at
+                .checked_sub(1)
+                .and_then(|i| others.get(i))
+                .map(|t| t.position.as_str());
+            let high = others.get(at).map(|t| t.position.as_str());
+            let position = Positions::between(low, high);
+            let list_changed = placement.list_id != task.list_id;
+            let now = now();
+            let update = Entity::update_many()
+                .col_expr(Column::ListId, Expr::value(placement.list_id))
+                .col_expr(Column::ParentId, Expr::value(placement.parent_id))
+                .col_expr(Column::Position, Expr::value(position))
+                .col_expr(Column::UpdatedAt, Expr::value(now))
+                .col_expr(Column::Version, Expr::value(task.version.saturating_add(1)))
+                .filter(Column::UserId.eq(owner_id))
+                .filter(Column::Id.eq(id))
+                .filter(Column::Version.eq(task.version));
+            let mut work = UnitOfWork::begin(db).await?;
+            let Some(moved) = update
+                .exec_with_returning(work.db())
+                .await?
+                .into_iter()
+                .next()
+            else {
+                continue;
+            };
+            work.record(owner_id, EventKind::Updated, id, Some(&moved))
+                .await?;
+            if list_changed {
+                subtasks::carry_subtasks(&mut work, &moved).await?;
+            }
+            work.commit(wakeups).await?;
+            return Ok(moved);
+        }
+        Err(DomainError::Conflict(
+            "the task kept changing; try again".to_string(),
+        ))
     }
 }
 
@@ -603,6 +790,9 @@ impl sea_orm::FromQueryResult for Row {
             reminded_for: row.try_get_unchecked(Column::RemindedFor as usize)?,
             time_zone: row.try_get_unchecked(Column::TimeZone as usize)?,
             all_day: row.try_get_unchecked(Column::AllDay as usize)?,
+            list_id: row.try_get_unchecked(Column::ListId as usize)?,
+            parent_id: row.try_get_unchecked(Column::ParentId as usize)?,
+            position: row.try_get_unchecked(Column::Position as usize)?,
         });
         match read {
             Ok(Some(task)) => Ok(Self(task)),

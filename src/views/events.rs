@@ -4,12 +4,14 @@
 use utoipa::ToSchema;
 
 use super::{
+    lists::ListResponse,
     tasks::{TaskResponse, Timestamp},
     write_i64, write_str, WriteJson,
 };
-use crate::models::events::Event;
+use crate::models::events::{Event, EventKind};
 
-/// One change to one of the user's tasks.
+/// One change to one of the user's tasks (`task.*`: `task_id` and `task`)
+/// or lists (`list.*`: `list_id` and `list` in their place).
 #[derive(Debug, ToSchema)]
 #[schema(as = Event)]
 pub struct EventResponse {
@@ -19,23 +21,32 @@ pub struct EventResponse {
     pub id: i64,
     #[schema(rename = "type", value_type = crate::models::events::EventKind, example = "task.updated")]
     pub kind: String,
+    /// On a `task.*` event.
     #[schema(example = 42)]
-    pub task_id: i64,
-    /// The task as `GET` showed it after the change; `null` for
-    /// `task.deleted`.
-    #[schema(required = true)]
+    pub task_id: Option<i64>,
+    /// On a `task.*` event: the task as `GET` showed it after the change;
+    /// `null` for `task.deleted`.
     pub task: Option<TaskResponse>,
+    /// On a `list.*` event.
+    #[schema(example = 3)]
+    pub list_id: Option<i64>,
+    /// On a `list.*` event: the list after the change; `null` for
+    /// `list.deleted`.
+    pub list: Option<ListResponse>,
     #[schema(value_type = String, format = DateTime, example = "2026-11-28T09:00:00.000Z")]
     pub at: Timestamp,
 }
 
 impl From<Event> for EventResponse {
     fn from(event: Event) -> Self {
+        let is_list = EventKind::is_list(&event.kind);
         Self {
             id: event.id,
+            task_id: (!is_list).then_some(event.task_id),
+            list_id: is_list.then_some(event.task_id),
             kind: event.kind,
-            task_id: event.task_id,
             task: event.task.map(|task| TaskResponse::from(*task)),
+            list: event.list.map(|list| ListResponse::from(*list)),
             at: Timestamp::from(&event.at),
         }
     }
@@ -47,12 +58,25 @@ impl WriteJson for EventResponse {
         write_i64(out, self.id);
         out.extend_from_slice(b",\"type\":");
         write_str(out, &self.kind);
-        out.extend_from_slice(b",\"task_id\":");
-        write_i64(out, self.task_id);
-        out.extend_from_slice(b",\"task\":");
-        match &self.task {
-            Some(task) => task.write_json(out),
-            None => out.extend_from_slice(b"null"),
+        if let Some(list_id) = self.list_id {
+            out.extend_from_slice(b",\"list_id\":");
+            write_i64(out, list_id);
+            out.extend_from_slice(b",\"list\":");
+            match &self.list {
+                // The list is a few fields: serde writes it.
+                Some(list) => {
+                    let _ = serde_json::to_writer(&mut *out, list);
+                }
+                None => out.extend_from_slice(b"null"),
+            }
+        } else {
+            out.extend_from_slice(b",\"task_id\":");
+            write_i64(out, self.task_id.unwrap_or_default());
+            out.extend_from_slice(b",\"task\":");
+            match &self.task {
+                Some(task) => task.write_json(out),
+                None => out.extend_from_slice(b"null"),
+            }
         }
         out.extend_from_slice(b",\"at\":");
         self.at.write_json(out);

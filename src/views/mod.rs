@@ -1,4 +1,5 @@
 pub mod events;
+pub mod lists;
 pub mod tags;
 pub mod tasks;
 

@@ -61,6 +61,16 @@ pub struct TaskResponse {
     /// Due on a whole day: `due_date` is the start of that date in
     /// `time_zone`; show the date alone.
     pub all_day: bool,
+    /// The task's list, or `null`: the inbox.
+    #[schema(required = true, example = 3)]
+    pub list_id: Option<i64>,
+    /// The task this is a subtask of, or `null`.
+    #[schema(required = true)]
+    pub parent_id: Option<i64>,
+    /// Its place among its siblings (same list, same parent): an opaque key
+    /// to sort by, byte-wise (`sort=position` does).
+    #[schema(example = "a0V")]
+    pub position: String,
 }
 
 /// An instant as the API writes it: RFC 3339 in UTC with milliseconds and a
@@ -163,10 +173,16 @@ impl WriteJson for TaskResponse {
         out.extend_from_slice(b",\"time_zone\":");
         write_opt_str(out, self.time_zone.as_deref());
         out.extend_from_slice(if self.all_day {
-            b",\"all_day\":true}"
+            b",\"all_day\":true,\"list_id\":"
         } else {
-            b",\"all_day\":false}"
+            b",\"all_day\":false,\"list_id\":"
         });
+        write_opt_i64(out, self.list_id);
+        out.extend_from_slice(b",\"parent_id\":");
+        write_opt_i64(out, self.parent_id);
+        out.extend_from_slice(b",\"position\":");
+        write_str(out, &self.position);
+        out.push(b'}');
     }
 }
 
@@ -215,6 +231,9 @@ impl From<Model> for TaskResponse {
             recurrence: task.recurrence,
             time_zone: task.time_zone,
             all_day: task.all_day,
+            list_id: task.list_id,
+            parent_id: task.parent_id,
+            position: task.position,
         }
     }
 }
@@ -282,6 +301,9 @@ mod tests {
             reminded_for: None,
             time_zone: pick(4).then(|| "America/New_York".to_string()),
             all_day: pick(7),
+            list_id: pick(3).then_some(7),
+            parent_id: pick(4).then_some(i64::MAX),
+            position: ["a0", "a0V", "Zz\"", ""][variant % 4].to_string(),
         }
     }
 

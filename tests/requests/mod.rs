@@ -8,6 +8,7 @@ mod events;
 mod health;
 mod limits;
 mod list;
+mod lists;
 mod matrix;
 mod mcp;
 mod openapi;

@@ -265,9 +265,14 @@ async fn snapshot_bodies_validate_against_the_document() {
                 continue;
             }
             // Every error shares one schema; other bodies are a task, a
-            // tag, or a list of either, or a list of events.
-            let tag_shaped = |v: &Value| v.get("name").is_some() && v.get("title").is_none();
-            let event_shaped = |v: &Value| v.get("task_id").is_some() && v.get("type").is_some();
+            // tag, a list, an array of one of these, or of events.
+            let list_shaped = |v: &Value| v.get("name").is_some() && v.get("position").is_some();
+            let tag_shaped =
+                |v: &Value| v.get("name").is_some() && v.get("title").is_none() && !list_shaped(v);
+            let event_shaped = |v: &Value| {
+                (v.get("task_id").is_some() || v.get("list_id").is_some())
+                    && v.get("type").is_some()
+            };
             let schema = if snapshot["content_type"] == "application/problem+json" {
                 let (media, schema) =
                     response_schema(&doc, "get", "/api/{user_id}/tasks/{id}", 404).expect("404");
@@ -287,6 +292,19 @@ async fn snapshot_bodies_validate_against_the_document() {
             {
                 response_schema(&doc, "get", "/api/{user_id}/tags", 200)
                     .expect("tags")
+                    .1
+                    .clone()
+            } else if body
+                .as_array()
+                .is_some_and(|items| items.iter().any(list_shaped))
+            {
+                response_schema(&doc, "get", "/api/{user_id}/lists", 200)
+                    .expect("lists")
+                    .1
+                    .clone()
+            } else if list_shaped(body) {
+                response_schema(&doc, "get", "/api/{user_id}/lists/{id}", 200)
+                    .expect("a list")
                     .1
                     .clone()
             } else if tag_shaped(body) {

@@ -341,7 +341,8 @@ pub fn unknown_route() -> Value {
 
 /// `insta::assert_json_snapshot!` with what varies between runs redacted
 /// by insta's redactions: ids, the instants the service sets (a `null`
-/// stays), the creation half of an ETag, the id in a Location and the
+/// stays), positions (random digits keep racing moves apart), the creation
+/// half of an ETag, the id in a Location and the
 /// cursor in a Link. Everything else stays as the service sent it; a test
 /// may add redactions of its own, as `{selector => redaction}`.
 macro_rules! assert_redacted_snapshot {
@@ -355,6 +356,7 @@ macro_rules! assert_redacted_snapshot {
             ".**.updated_at" => insta::dynamic_redaction($crate::support::redact_instant),
             ".**.completed_at" => insta::dynamic_redaction($crate::support::redact_instant),
             ".**.at" => insta::dynamic_redaction($crate::support::redact_instant),
+            ".**.position" => insta::dynamic_redaction($crate::support::redact_position),
             ".headers.etag" => insta::dynamic_redaction($crate::support::redact_etag),
             ".headers.location" => insta::dynamic_redaction($crate::support::redact_location),
             ".headers.link" => insta::dynamic_redaction($crate::support::redact_link)
@@ -377,6 +379,15 @@ pub fn redact_id(value: Content, _: ContentPath<'_>) -> Content {
 pub fn redact_instant(value: Content, _: ContentPath<'_>) -> Content {
     if value.as_str().is_some() {
         Content::from("[timestamp]")
+    } else {
+        value
+    }
+}
+
+/// A position: a fractional key with random digits.
+pub fn redact_position(value: Content, _: ContentPath<'_>) -> Content {
+    if value.as_str().is_some() {
+        Content::from("[position]")
     } else {
         value
     }

@@ -3,5 +3,6 @@
 pub mod event_heads;
 pub mod idempotency_keys;
 pub mod task_events;
+pub mod task_lists;
 pub mod task_tags;
 pub mod tasks;

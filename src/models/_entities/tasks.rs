@@ -49,6 +49,15 @@ pub struct Model {
     /// Due on the whole date `due_date` starts in `time_zone`.
     #[serde(default)]
     pub all_day: bool,
+    /// The task's list, or `None`: the inbox.
+    #[serde(default)]
+    pub list_id: Option<i64>,
+    /// The task this is a subtask of, or `None`.
+    #[serde(default)]
+    pub parent_id: Option<i64>,
+    /// Its place among its siblings (`models::position`).
+    #[serde(default)]
+    pub position: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

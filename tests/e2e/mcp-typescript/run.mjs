@@ -45,7 +45,7 @@ const work = mkdtempSync(join(tmpdir(), "todo-e2e-mcp-ts-"));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const json = (value) => JSON.stringify(value);
 
-const TOOLS = ["add_task", "complete_task", "delete_task", "list_tags", "list_tasks", "update_task"];
+const TOOLS = ["add_task", "complete_task", "delete_task", "list_lists", "list_tags", "list_tasks", "update_task"];
 
 // ---------------------------------------------------------------- processes
 

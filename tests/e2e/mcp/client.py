@@ -65,7 +65,7 @@ async def run(args):
         check(
             f"[{mode}] tools/list names the six tools",
             names
-            == ["add_task", "complete_task", "delete_task", "list_tags", "list_tasks", "update_task"],
+            == ["add_task", "complete_task", "delete_task", "list_lists", "list_tags", "list_tasks", "update_task"],
             names,
         )
         by_name = {tool.name: tool for tool in tools}
