@@ -24,9 +24,12 @@ use crate::{
     models::{
         _entities::{
             event_heads as event_heads_entity, idempotency_keys as idempotency_entity,
-            task_events as task_events_entity, task_tags as task_tags_entity, tasks as task_entity,
+            task_events as task_events_entity, task_lists as task_list_entity,
+            task_tags as task_tags_entity, tasks as task_entity,
         },
+        errors::DomainError,
         feed::Wakeups,
+        lists::{self, NewList},
         schema,
         task_input::NewTask,
         tasks as task_model,
@@ -249,18 +252,22 @@ impl Hooks for App {
         truncate_table(&ctx.db, event_heads_entity::Entity).await?;
         truncate_table(&ctx.db, task_tags_entity::Entity).await?;
         truncate_table(&ctx.db, task_entity::Entity).await?;
+        truncate_table(&ctx.db, task_list_entity::Entity).await?;
         truncate_table(&ctx.db, idempotency_entity::Entity).await?;
         Ok(())
     }
 
-    /// `cargo loco db seed`: the demo tasks of `fixtures/tasks.json`,
-    /// written as API bodies and created through the same parse functions
-    /// and model call as `POST` (so a seed can never hold what the API would
-    /// refuse).
+    /// `cargo loco db seed`: the demo lists and tasks of
+    /// `fixtures/tasks.json`, written as API bodies and created through the
+    /// same parse functions and model calls as `POST` (so a seed can never
+    /// hold what the API would refuse); a task's `subtasks` are created
+    /// under it.
     async fn seed(ctx: &AppContext, base: &Path) -> Result<()> {
         #[derive(serde::Deserialize)]
         struct Seed {
             user_id: String,
+            #[serde(default)]
+            lists: Vec<serde_json::Value>,
             tasks: Vec<serde_json::Value>,
         }
         let path = base.join("tasks.json");
@@ -268,14 +275,42 @@ impl Hooks for App {
             .map_err(|e| Error::Message(format!("{}: {e}", path.display())))?;
         let seed: Seed = serde_json::from_str(&text)
             .map_err(|e| Error::Message(format!("{}: {e}", path.display())))?;
+        let invalid = |e: DomainError| Error::Message(format!("{}: {e}", path.display()));
         // Nothing follows the feed during a seed: nobody to wake.
         let wakeups = Wakeups::new();
-        for body in &seed.tasks {
-            let task = NewTask::from_json(Some(body), None)
-                .map_err(|e| Error::Message(format!("{}: {e}", path.display())))?;
-            task_model::Model::create_for_user(&ctx.db, &wakeups, &seed.user_id, task)
+        for body in &seed.lists {
+            let list = NewList::from_json(Some(body)).map_err(invalid)?;
+            lists::create_for_user(&ctx.db, &wakeups, &seed.user_id, list)
                 .await
                 .map_err(Error::wrap)?;
+        }
+        // Depth first: each task, then its subtasks under it.
+        let mut pending: Vec<(serde_json::Value, Option<i64>)> = seed
+            .tasks
+            .into_iter()
+            .rev()
+            .map(|body| (body, None))
+            .collect();
+        while let Some((mut body, parent)) = pending.pop() {
+            let subtasks = body
+                .as_object_mut()
+                .and_then(|task| task.remove("subtasks"))
+                .and_then(|subtasks| subtasks.as_array().cloned())
+                .unwrap_or_default();
+            if let (Some(task), Some(parent)) = (body.as_object_mut(), parent) {
+                task.insert("parent_id".to_string(), parent.into());
+            }
+            let task = NewTask::from_json(Some(&body), None).map_err(invalid)?;
+            let created =
+                task_model::Model::create_for_user(&ctx.db, &wakeups, &seed.user_id, task)
+                    .await
+                    .map_err(Error::wrap)?;
+            pending.extend(
+                subtasks
+                    .into_iter()
+                    .rev()
+                    .map(|sub| (sub, Some(created.id))),
+            );
         }
         Ok(())
     }

@@ -3,5 +3,6 @@
 //! test (SQLite, or PostgreSQL in the PostgreSQL pass).
 
 mod idempotency_keys;
+mod seed;
 mod tags;
 mod tasks;
