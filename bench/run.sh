@@ -122,7 +122,7 @@ prepare_db todo_bench "$users" 1
 start_service todo_bench
 startup=$startup_ms
 declare -A result
-for scenario in list list_tag feed mcp_list get create toggle mix; do
+for scenario in list list_tag list_position feed mcp_list get create toggle move mix; do
   echo "== $scenario: $connections connections, ${seconds}s"
   result[$scenario]=$(run_wrk "$scenario" "$out/tokens.txt")
   echo "   ${result[$scenario]}"
@@ -174,8 +174,8 @@ echo "== the tag filter's plan on $((scale_users * per_user)) tasks: $out/explai
 python3 - "$out/results.json" <<PY
 import json, sys
 r = {k: json.loads(v) for k, v in {
-    "list": '''${result[list]}''', "list_tag": '''${result[list_tag]}''', "feed": '''${result[feed]}''', "mcp_list": '''${result[mcp_list]}''', "list_eddsa": '''${result[list_eddsa]}''', "list_hs256": '''${result[list_hs256]}''', "list_session": '''${result[list_session]}''', "get": '''${result[get]}''', "create": '''${result[create]}''',
-    "toggle": '''${result[toggle]}''', "mix": '''${result[mix]}''', "list_1m": '''${result[list_scale]}''',
+    "list": '''${result[list]}''', "list_tag": '''${result[list_tag]}''', "list_position": '''${result[list_position]}''', "feed": '''${result[feed]}''', "mcp_list": '''${result[mcp_list]}''', "list_eddsa": '''${result[list_eddsa]}''', "list_hs256": '''${result[list_hs256]}''', "list_session": '''${result[list_session]}''', "get": '''${result[get]}''', "create": '''${result[create]}''',
+    "toggle": '''${result[toggle]}''', "move": '''${result[move]}''', "mix": '''${result[mix]}''', "list_1m": '''${result[list_scale]}''',
 }.items()}
 ceiling = {"list": float("${ceiling_list:-0}" or 0), "create": float("${ceiling_create:-0}" or 0)}
 report = {

@@ -1,5 +1,6 @@
 -- wrk script: requests of many users, each with that user's own token.
--- SCENARIO (env): list | list_tag | feed | mcp_list | get | create | toggle | mix
+-- SCENARIO (env): list | list_tag | list_position | feed | mcp_list | get | create |
+-- toggle | move | mix
 -- (80 % reads, 20 % writes)
 -- TOKENS (env): file of "user_id token" lines; PER_USER: tasks per user.
 local scenario = os.getenv("SCENARIO") or "list"
@@ -29,6 +30,16 @@ local function build(kind)
     return wrk.format("GET", "/api/" .. user .. "/tasks", headers)
   elseif kind == "list_tag" then
     return wrk.format("GET", "/api/" .. user .. "/tasks?tag=work", headers)
+  elseif kind == "list_position" then
+    -- The person's own order (fractional positions).
+    return wrk.format("GET", "/api/" .. user .. "/tasks?sort=position", headers)
+  elseif kind == "move" then
+    -- One task right after another of the same user's (both in the inbox).
+    local after = id - ((id - 1) % per_user) - 1 + math.random(per_user)
+    if after == id then after = nil end
+    headers["Content-Type"] = "application/json"
+    local body = after and ('{"after_id":' .. after .. '}') or '{}'
+    return wrk.format("POST", "/api/" .. user .. "/tasks/" .. id .. "/move", headers, body)
   elseif kind == "feed" then
     -- A page of the change feed: the user's 50 seeded events.
     return wrk.format("GET", "/api/" .. user .. "/events?after=0&limit=50", headers)

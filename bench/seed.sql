@@ -7,7 +7,7 @@
 -- `tasks.tags`.
 TRUNCATE tasks RESTART IDENTITY CASCADE;
 INSERT INTO tasks (user_id, title, description, completed, priority, due_date,
-                   completed_at, created_at, updated_at, version, search_text, tags)
+                   completed_at, created_at, updated_at, version, search_text, tags, position)
 SELECT 'bench-user-' || lpad(u::text, 5, '0'),
        'task ' || n || ' of user ' || u,
        CASE WHEN n % 2 = 0 THEN 'some details for task ' || n ELSE NULL END,
@@ -20,7 +20,11 @@ SELECT 'bench-user-' || lpad(u::text, 5, '0'),
        1,
        lower('task ' || n || ' of user ' || u)
          || CASE WHEN n % 2 = 0 THEN E'\n' || 'some details for task ' || n ELSE '' END,
-       concat_ws(E'\n', CASE WHEN n % 2 = 0 THEN 'home' END, CASE WHEN n % 5 = 0 THEN 'work' END)
+       concat_ws(E'\n', CASE WHEN n % 2 = 0 THEN 'home' END, CASE WHEN n % 5 = 0 THEN 'work' END),
+       -- Positions in creation order, as migration 8 gives existing tasks.
+       'c' || substr('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', n / 3844 % 62 + 1, 1)
+           || substr('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', n / 62 % 62 + 1, 1)
+           || substr('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', n % 62 + 1, 1)
 FROM generate_series(0, :users - 1) AS u, generate_series(1, :per_user) AS n
 ORDER BY u, n;
 INSERT INTO task_tags (task_id, user_id, name)
