@@ -10,9 +10,15 @@
 // browser's EventSource cannot send an `Authorization` header. Every error
 // shown is the problem+json `detail` and `errors` the service sent.
 //
+// Lists: a side bar of "All tasks", the inbox (`list_id=none`) and the
+// user's lists (`list.*` events keep it current); a list view starts in "My
+// order" (`sort=position`), where a row can be dragged, or moved up and
+// down from the keyboard, through `POST .../move` with the sibling to go
+// after. Subtasks show right under their parent when it is loaded.
+//
 // The order of the list, and which tasks are in it, is the service's alone
-// (its database's collation decides how titles sort): the page never sorts
-// or filters tasks itself (the "Today" and "Upcoming" views too: they are
+// (its database's collation decides how titles sort): apart from putting
+// each subtask under its parent, the page never sorts or filters tasks itself (the "Today" and "Upcoming" views too: they are
 // the list's `due_before` and `due_after`, dates the service reads in the
 // browser's zone). A change from the stream removes a deleted task at once
 // and updates a task in place when neither its sort key nor anything the
@@ -70,6 +76,12 @@ const state = {
   window: PAGE_SIZE,
   // `view`: "all", "today" (pending, due before tomorrow) or "upcoming" (due from tomorrow).
   filter: { view: "all", status: "all", sort: "created", order: "", q: "", tags: [] },
+  // The list view: "all", "none" (the inbox) or a list's id; the user's lists.
+  list: "all",
+  lists: [],
+  inboxPending: 0,
+  // The task being dragged (manual order), by id.
+  dragging: null,
   lastEventId: 0,
   stream: null,
   // While the list is read, changes wait here, then apply on top of it.
@@ -330,6 +342,163 @@ const tagsOf = (text) =>
     .map((tag) => tag.trim())
     .filter((tag) => tag !== "");
 
+// ------------------------------------------------------- recurrence picker
+
+const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+const WEEKDAY_SHORT = { MO: "Mon", TU: "Tue", WE: "Wed", TH: "Thu", FR: "Fri", SA: "Sat", SU: "Sun" };
+const WORKDAYS = "MO,TU,WE,TH,FR";
+
+/**
+ * The picker's choices -> an RFC 5545 rule, or "" for "never". Parts come
+ * in one fixed order (FREQ, INTERVAL, BYDAY, COUNT or UNTIL), so a rule the
+ * picker reads back is the very string it writes.
+ */
+function buildRule({ kind, interval, days, ends, until, count }) {
+  if (kind === "never") return "";
+  const parts = [];
+  if (kind === "weekdays") {
+    parts.push("FREQ=WEEKLY", `BYDAY=${WORKDAYS}`);
+  } else {
+    parts.push(`FREQ=${kind.toUpperCase()}`);
+    if (interval > 1) parts.push(`INTERVAL=${interval}`);
+    if (kind === "weekly" && days.length > 0) parts.push(`BYDAY=${WEEKDAYS.filter((d) => days.includes(d)).join(",")}`);
+  }
+  if (ends === "count") parts.push(`COUNT=${count}`);
+  if (ends === "until" && until) parts.push(`UNTIL=${until.replaceAll("-", "")}`);
+  return parts.join(";");
+}
+
+/**
+ * An RFC 5545 rule -> the picker's choices, or null when the picker cannot
+ * say it (then it opens as "custom", the rule kept as it is): exactly the
+ * rules `buildRule` writes.
+ */
+function parseRule(rule) {
+  if (!rule) return { kind: "never", interval: 1, days: [], ends: "never", until: "", count: 1 };
+  const parts = {};
+  for (const part of rule.split(";")) {
+    const match = /^([A-Z]+)=([^=;]+)$/.exec(part);
+    if (!match || match[1] in parts) return null;
+    parts[match[1]] = match[2];
+  }
+  const kinds = { DAILY: "daily", WEEKLY: "weekly", MONTHLY: "monthly", YEARLY: "yearly" };
+  const choice = { kind: kinds[parts.FREQ], interval: 1, days: [], ends: "never", until: "", count: 1 };
+  if (!choice.kind) return null;
+  if (parts.INTERVAL !== undefined) choice.interval = /^[1-9]\d*$/.test(parts.INTERVAL) ? Number(parts.INTERVAL) : NaN;
+  if (parts.BYDAY !== undefined) choice.days = parts.BYDAY.split(",");
+  if (parts.FREQ === "WEEKLY" && parts.BYDAY === WORKDAYS && parts.INTERVAL === undefined) choice.kind = "weekdays";
+  if (parts.COUNT !== undefined) {
+    choice.ends = "count";
+    choice.count = /^[1-9]\d*$/.test(parts.COUNT) ? Number(parts.COUNT) : NaN;
+  }
+  if (parts.UNTIL !== undefined) {
+    const match = /^(\d{4})(\d{2})(\d{2})$/.exec(parts.UNTIL);
+    choice.ends = parts.COUNT !== undefined ? "both" : "until";
+    choice.until = match ? `${match[1]}-${match[2]}-${match[3]}` : "";
+  }
+  return buildRule(choice) === rule ? choice : null;
+}
+
+/**
+ * The "Repeats" picker: never, daily, weekdays, weekly on chosen days,
+ * monthly, yearly, every N, ending never, on a date or after N times, and
+ * "custom" (a raw rule) for what it cannot say. `value()` is the rule
+ * ("" for never); `set(rule)` shows one (in custom when it must). Its
+ * controls have no `name`: a form reads the rule from `value()`.
+ */
+function recurrencePicker(prefix, initial = "") {
+  const id = (part) => `${prefix}-${part}`;
+  const field = (part, label, control, extra = {}) =>
+    h("div", { class: "field", ...extra }, h("label", { for: id(part) }, label), control);
+  const option = (value, label) => h("option", { value }, label);
+  const kind = h(
+    "select",
+    { id: id("kind") },
+    option("never", "Never"),
+    option("daily", "Daily"),
+    option("weekdays", "Every weekday (Mon to Fri)"),
+    option("weekly", "Weekly"),
+    option("monthly", "Monthly"),
+    option("yearly", "Yearly"),
+    option("custom", "Custom rule"),
+  );
+  const interval = h("input", { id: id("interval"), type: "number", min: 1, max: 999, step: 1, value: "1", inputmode: "numeric" });
+  const unit = h("span", { class: "hint", id: id("unit") });
+  interval.setAttribute("aria-describedby", id("unit"));
+  const dayBoxes = WEEKDAYS.map((day) => h("input", { type: "checkbox", id: id(`day-${day}`), value: day }));
+  const days = h(
+    "fieldset",
+    { class: "days" },
+    h("legend", {}, "On"),
+    WEEKDAYS.map((day, i) => h("span", { class: "day" }, dayBoxes[i], h("label", { for: id(`day-${day}`) }, WEEKDAY_SHORT[day]))),
+  );
+  const ends = h("select", { id: id("ends") }, option("never", "Never"), option("until", "On a date"), option("count", "After a number of times"));
+  const until = h("input", { id: id("until"), type: "date" });
+  const count = h("input", { id: id("count"), type: "number", min: 1, max: 999, step: 1, value: "1", inputmode: "numeric" });
+  const custom = h("input", { id: id("custom"), autocomplete: "off", spellcheck: "false", "aria-describedby": id("custom-hint") });
+  const intervalField = field("interval", "Every", h("span", { class: "inline" }, interval, unit));
+  const endsField = field("ends", "Ends", ends);
+  const untilField = field("until", "End date", until);
+  const countField = field("count", "Times", count);
+  const customField = h(
+    "div",
+    { class: "field" },
+    h("label", { for: id("custom") }, "Rule (RFC 5545)"),
+    custom,
+    h("p", { class: "hint", id: id("custom-hint") }, "E.g. FREQ=MONTHLY;BYDAY=-1FR (the last Friday of each month)."),
+  );
+  const element = h(
+    "fieldset",
+    { class: "recurrence", "aria-describedby": id("hint") },
+    h("legend", {}, "Repeats"),
+    h("div", { class: "row" }, field("kind", "Frequency", kind), intervalField, endsField, untilField, countField),
+    days,
+    customField,
+    h("p", { class: "hint", id: id("hint") }, "A repeating task needs a due date."),
+  );
+  const units = { daily: ["day", "days"], weekly: ["week", "weeks"], monthly: ["month", "months"], yearly: ["year", "years"] };
+  const sync = () => {
+    const chosen = kind.value;
+    const repeats = chosen !== "never" && chosen !== "custom";
+    intervalField.hidden = !repeats || chosen === "weekdays";
+    const n = Number(interval.value);
+    unit.textContent = units[chosen] ? units[chosen][n === 1 ? 0 : 1] : "";
+    days.hidden = chosen !== "weekly";
+    endsField.hidden = !repeats;
+    untilField.hidden = !repeats || ends.value !== "until";
+    countField.hidden = !repeats || ends.value !== "count";
+    until.required = !untilField.hidden;
+    customField.hidden = chosen !== "custom";
+  };
+  const set = (rule) => {
+    const choice = parseRule(rule ?? "");
+    kind.value = choice ? choice.kind : "custom";
+    custom.value = choice ? "" : rule;
+    interval.value = String(choice?.interval ?? 1);
+    for (const box of dayBoxes) box.checked = Boolean(choice?.days.includes(box.value));
+    ends.value = choice?.ends ?? "never";
+    until.value = choice?.until ?? "";
+    count.value = String(choice?.count ?? 1);
+    sync();
+  };
+  const value = () => {
+    if (kind.value === "custom") return custom.value.trim();
+    const positive = (input) => Math.max(1, Math.floor(Number(input.value) || 1));
+    return buildRule({
+      kind: kind.value,
+      interval: positive(interval),
+      days: dayBoxes.filter((box) => box.checked).map((box) => box.value),
+      ends: ends.value,
+      until: until.value,
+      count: positive(count),
+    });
+  };
+  element.addEventListener("change", sync);
+  element.addEventListener("input", sync);
+  set(initial);
+  return { element, value, set };
+}
+
 // ------------------------------------------------------------- messages
 
 /** An error answer of the service (problem+json), or a failure to reach it. */
@@ -444,7 +613,8 @@ async function renewDevToken() {
 // ------------------------------------------------------------ sign-in
 
 function save() {
-  sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ token: state.token, userId: state.userId, dev: state.dev }));
+  // The list shown too: a reload shows it again.
+  sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ token: state.token, userId: state.userId, dev: state.dev, list: state.list }));
 }
 
 async function signIn(token, userId, dev) {
@@ -473,7 +643,12 @@ async function signIn(token, userId, dev) {
   $("token").value = "";
   document.body.dataset.signedIn = "";
   updateNotifyButton();
-  await Promise.all([reload(), loadTags()]).catch(report);
+  if (state.list !== "all") {
+    state.filter.sort = "position";
+    $("filter-sort").value = "position";
+  }
+  renderLists();
+  await Promise.all([reload(), loadTags(), loadLists()]).catch(report);
   follow();
 }
 
@@ -482,6 +657,10 @@ function signOut() {
   state.stream = null;
   state.token = null;
   state.tasks = [];
+  state.list = "all";
+  state.lists = [];
+  if (state.filter.sort === "position") state.filter.sort = "created";
+  $("filter-sort").value = state.filter.sort;
   state.etags.clear();
   // Reads in flight show nothing; changes waiting for them go.
   state.generation += 1;
@@ -525,6 +704,7 @@ function listQuery(limit = PAGE_SIZE) {
   // Dates, read by the service in X-Timezone: the browser's days.
   if (view === "today") query.set("due_before", localDateFromToday(1));
   if (view === "upcoming") query.set("due_after", localDateFromToday(1));
+  if (state.list !== "all") query.set("list_id", String(state.list));
   if (status !== "all") query.set("status", status);
   if (sort !== "created") query.set("sort", sort);
   if (order) query.set("order", order);
@@ -647,12 +827,10 @@ async function loadMore() {
     ({ response, page }) => {
       const known = new Set(state.tasks.map((t) => t.id));
       for (const task of page) {
-        if (!known.has(task.id) && !state.gone.has(task.id)) {
-          state.tasks.push(task);
-          $("task-list").append(renderTask(task, rowOf(task.id)));
-        }
+        if (!known.has(task.id) && !state.gone.has(task.id)) state.tasks.push(task);
       }
-      tidySetAside();
+      // Subtasks on this page go under parents on earlier ones.
+      renderList();
       state.total = Number(response.headers.get("x-total-count") ?? state.total);
       state.next = nextPage(response);
       renderCount();
@@ -666,7 +844,7 @@ const refreshMeta = debounce(async () => {
     const response = await api("GET", listQuery(1));
     state.total = Number(response.headers.get("x-total-count") ?? state.total);
     renderCount();
-    await loadTags();
+    await Promise.all([loadTags(), loadLists()]);
   } catch (error) {
     report(error);
   }
@@ -678,7 +856,7 @@ async function loadTags() {
 }
 
 // The field of a task that each `sort` orders by.
-const SORT_FIELD = { created: "created_at", updated: "updated_at", title: "title", due_date: "due_date", priority: "priority" };
+const SORT_FIELD = { position: "position", created: "created_at", updated: "updated_at", title: "title", due_date: "due_date", priority: "priority" };
 
 /**
  * Whether a change leaves a listed task where it is: the same sort key, and
@@ -690,6 +868,9 @@ function staysPut(before, after) {
   const status = effectiveStatus();
   const field = SORT_FIELD[sort];
   if (before[field] !== after[field]) return false;
+  // Subtasks show under their parent, and a list view lists its own tasks.
+  if ((before.parent_id ?? null) !== (after.parent_id ?? null)) return false;
+  if (inListView() && (before.list_id ?? null) !== (after.list_id ?? null)) return false;
   if (view !== "all" && before.due_date !== after.due_date) return false;
   if (status !== "all" && before.completed !== after.completed) return false;
   if (q.trim() && (before.title !== after.title || before.description !== after.description)) return false;
@@ -724,7 +905,7 @@ function place(task) {
   const oldRow = rowOf(task.id);
   if (!oldRow) return;
   keepingFocus(() => {
-    const row = renderTask(task, oldRow);
+    const row = renderTask(task, oldRow, Number(oldRow.dataset.depth ?? 0));
     oldRow.replaceWith(row);
     row.classList.add("flash");
   });
@@ -804,8 +985,10 @@ async function createTask(form) {
   if (remind) body.remind_at = remind;
   const tags = tagsOf(String(data.get("tags")));
   if (tags.length) body.tags = tags;
-  const recurrence = String(data.get("recurrence")).trim();
+  const recurrence = newRecurrence.value();
   if (recurrence) body.recurrence = recurrence;
+  // A new task goes into the list shown.
+  if (typeof state.list === "number") body.list_id = state.list;
   let response;
   try {
     response = await api("POST", `${userPath()}/tasks`, { body, headers: { "idempotency-key": randomKey() } });
@@ -821,6 +1004,7 @@ async function createTask(form) {
   remember(task, response);
   show(task);
   form.reset();
+  newRecurrence.set("");
   clearAlert();
   refreshMeta();
 }
@@ -924,6 +1108,7 @@ function editForm(task, etag) {
     { id: `edit-priority-${id}`, name: "priority" },
     ["low", "medium", "high"].map((p) => h("option", { value: p, selected: p === before.priority }, p[0].toUpperCase() + p.slice(1))),
   );
+  const repeats = recurrencePicker(`edit-recurrence-${id}`, before.recurrence);
   const form = h(
     "form",
     { class: "task-form card", dataset: { etag }, "aria-label": `Edit “${task.title}”` },
@@ -947,7 +1132,7 @@ function editForm(task, etag) {
       field("remind_at", "Remind at", input("remind_at", { type: "datetime-local" })),
     ),
     field("tags", "Tags", input("tags"), h("p", { class: "hint" }, "Separated by commas.")),
-    field("recurrence", "Repeats", input("recurrence", { spellcheck: "false" }), h("p", { class: "hint" }, "An RFC 5545 rule, e.g. FREQ=DAILY;INTERVAL=2.")),
+    repeats.element,
     h(
       "div",
       { class: "actions" },
@@ -962,6 +1147,7 @@ function editForm(task, etag) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const after = Object.fromEntries([...new FormData(form)].map(([k, v]) => [k, String(v)]));
+    after.recurrence = repeats.value();
     const body = changes(before, after);
     if (Object.keys(body).length === 0) {
       close();
@@ -994,9 +1180,322 @@ function editForm(task, etag) {
   return form;
 }
 
+// ------------------------------------------------------------ lists
+
+/** The list view shown: "all" (every task), "none" (the inbox) or a list's id. */
+const inListView = () => state.list !== "all";
+
+/** Manual order applies in a list view sorted by "My order": drag and the move buttons. */
+const manualOrder = () => inListView() && state.filter.sort === "position";
+
+async function loadLists() {
+  const [response, inbox] = await Promise.all([
+    api("GET", `${userPath()}/lists`),
+    api("GET", `${userPath()}/tasks?list_id=none&status=pending&limit=1`),
+  ]);
+  state.lists = await response.json();
+  state.inboxPending = Number(inbox.headers.get("x-total-count") ?? 0);
+  if (typeof state.list === "number" && !state.lists.some((list) => list.id === state.list)) {
+    // Deleted (here or elsewhere): its tasks went to the inbox.
+    selectList("none");
+    return;
+  }
+  renderLists();
+}
+
+const loadListsSoon = debounce(() => {
+  if (state.token) loadLists().catch(report);
+}, 200);
+
+function renderLists() {
+  const entry = (key, name, pending) =>
+    h(
+      "li",
+      {},
+      h(
+        "button",
+        {
+          type: "button",
+          class: "list-entry",
+          dataset: { list: String(key) },
+          "aria-current": state.list === key ? "true" : false,
+          "aria-label": pending === null ? name : `${name}, ${pending} pending`,
+          onclick: () => selectList(key),
+        },
+        h("span", { class: "list-name" }, name),
+        pending === null ? null : h("span", { class: "n", "aria-hidden": "true" }, pending),
+      ),
+    );
+  $("list-nav").replaceChildren(
+    entry("all", "All tasks", null),
+    entry("none", "Inbox", state.inboxPending ?? 0),
+    ...state.lists.map((list) => entry(list.id, list.name, list.pending)),
+  );
+  const current = currentList();
+  $("list-tools").hidden = !current;
+  if (!current) {
+    $("rename-list-form").hidden = true;
+    $("delete-list-confirm").hidden = true;
+  }
+  $("tasks-title").textContent = current ? current.name : state.list === "none" ? "Inbox" : "All tasks";
+}
+
+const currentList = () => (typeof state.list === "number" ? state.lists.find((list) => list.id === state.list) ?? null : null);
+
+/** Shows a list's tasks ("all", "none" for the inbox, or a list's id); a list view starts in "My order". */
+function selectList(key) {
+  state.list = key;
+  const sort = $("filter-sort");
+  if (key !== "all") state.filter.sort = "position";
+  else if (state.filter.sort === "position") state.filter.sort = "created";
+  sort.value = state.filter.sort;
+  $("rename-list-form").hidden = true;
+  $("delete-list-confirm").hidden = true;
+  if (state.token) save();
+  renderLists();
+  reload().catch(report);
+}
+
+async function createList(form) {
+  const name = String(new FormData(form).get("name")).trim();
+  const response = await api("POST", `${userPath()}/lists`, { body: { name } });
+  const list = await response.json();
+  form.reset();
+  clearAlert();
+  if (!state.lists.some((l) => l.id === list.id)) state.lists.push(list);
+  selectList(list.id);
+  loadListsSoon();
+}
+
+async function renameList(form) {
+  const list = currentList();
+  if (!list) return;
+  const name = String(new FormData(form).get("name")).trim();
+  const response = await api("PATCH", `${userPath()}/lists/${list.id}`, { body: { name } });
+  Object.assign(list, await response.json());
+  form.hidden = true;
+  clearAlert();
+  renderLists();
+  $(`list-nav`).querySelector(`button[data-list="${list.id}"]`)?.focus();
+}
+
+async function deleteList(deleteTasks) {
+  const list = currentList();
+  if (!list) return;
+  await api("DELETE", `${userPath()}/lists/${list.id}${deleteTasks ? "?delete_tasks=true" : ""}`);
+  state.lists = state.lists.filter((l) => l.id !== list.id);
+  clearAlert();
+  selectList("none");
+  loadListsSoon();
+  $("list-nav").querySelector('button[data-list="none"]')?.focus();
+}
+
+function wireLists() {
+  const guarded = (fn) => async (event) => {
+    event?.preventDefault();
+    try {
+      await fn(event);
+    } catch (error) {
+      report(error);
+    }
+  };
+  $("new-list").addEventListener("submit", guarded((event) => createList(event.target)));
+  $("rename-list-form").addEventListener("submit", guarded((event) => renameList(event.target)));
+  $("rename-list").addEventListener("click", () => {
+    const form = $("rename-list-form");
+    $("delete-list-confirm").hidden = true;
+    form.hidden = false;
+    $("rename-list-name").value = currentList()?.name ?? "";
+    $("rename-list-name").focus();
+  });
+  $("rename-list-cancel").addEventListener("click", () => {
+    $("rename-list-form").hidden = true;
+    $("rename-list").focus();
+  });
+  $("delete-list").addEventListener("click", () => {
+    const list = currentList();
+    if (!list) return;
+    $("rename-list-form").hidden = true;
+    $("delete-list-question").textContent = `Delete the list “${list.name}”? Its ${list.tasks} task${list.tasks === 1 ? "" : "s"} can move to the Inbox or go with it.`;
+    $("delete-list-confirm").hidden = false;
+    $("delete-list-cancel").focus();
+  });
+  $("delete-list-cancel").addEventListener("click", () => {
+    $("delete-list-confirm").hidden = true;
+    $("delete-list").focus();
+  });
+  $("delete-list-keep").addEventListener("click", guarded(() => deleteList(false)));
+  $("delete-list-all").addEventListener("click", guarded(() => deleteList(true)));
+}
+
+// ------------------------------------------------------- order, subtasks
+
+/**
+ * The rows in the order to show them: the service's order, with each
+ * subtask right under its parent (among its siblings in the service's
+ * order) when the parent is loaded. `depth` indents it.
+ */
+function treeOrder(tasks) {
+  const loaded = new Set(tasks.map((task) => task.id));
+  const children = new Map();
+  const roots = [];
+  for (const task of tasks) {
+    if (task.parent_id !== null && task.parent_id !== undefined && loaded.has(task.parent_id)) {
+      if (!children.has(task.parent_id)) children.set(task.parent_id, []);
+      children.get(task.parent_id).push(task);
+    } else {
+      roots.push(task);
+    }
+  }
+  const out = [];
+  const visit = (task, depth) => {
+    out.push({ task, depth });
+    for (const child of children.get(task.id) ?? []) visit(child, Math.min(depth + 1, 4));
+  };
+  for (const task of roots) visit(task, 0);
+  return out;
+}
+
+/** A task's loaded siblings (same parent), in the service's order. */
+const siblingsOf = (task) => state.tasks.filter((t) => (t.parent_id ?? null) === (task.parent_id ?? null));
+
+/** Whether `task` is `ancestor` or under it (among the loaded rows). */
+function isWithin(task, ancestor) {
+  const byId = new Map(state.tasks.map((t) => [t.id, t]));
+  for (let at = task; at; at = byId.get(at.parent_id)) if (at.id === ancestor.id) return true;
+  return false;
+}
+
+/** POST .../move: `task` right after `afterId` (null: first) under `parentId`. */
+async function moveTask(task, parentId, afterId) {
+  try {
+    const response = await api("POST", `${userPath()}/tasks/${task.id}/move`, { body: { parent_id: parentId, after_id: afterId } });
+    const moved = await response.json();
+    remember(moved, response);
+    show(moved);
+    clearAlert();
+  } catch (error) {
+    report(error);
+  }
+}
+
+/** Move up (-1) or down (+1) among its siblings. */
+function moveBy(task, step) {
+  const siblings = siblingsOf(task);
+  const index = siblings.findIndex((t) => t.id === task.id);
+  if (step < 0 && index > 0) return moveTask(task, task.parent_id ?? null, index >= 2 ? siblings[index - 2].id : null);
+  if (step > 0 && index >= 0 && index < siblings.length - 1) return moveTask(task, task.parent_id ?? null, siblings[index + 1].id);
+  return Promise.resolve();
+}
+
+/** A drop of `dragged` on `target`'s row: before it or after it, as its sibling. */
+function dropOn(dragged, target, before) {
+  if (isWithin(target, dragged)) return Promise.resolve();
+  const siblings = siblingsOf(target).filter((t) => t.id !== dragged.id);
+  const index = siblings.findIndex((t) => t.id === target.id);
+  const afterId = before ? (index > 0 ? siblings[index - 1].id : null) : target.id;
+  return moveTask(dragged, target.parent_id ?? null, afterId);
+}
+
+/** The drag-and-drop handlers of a row in manual order. */
+function dragHandlers(task) {
+  const half = (event) => {
+    const box = event.currentTarget.getBoundingClientRect();
+    return event.clientY < box.top + box.height / 2;
+  };
+  const clear = (row) => row.classList.remove("drop-before", "drop-after");
+  return {
+    draggable: "true",
+    ondragstart: (event) => {
+      // A drag from inside a form (a text selection) is not a move.
+      if (event.target.closest?.("form")) return;
+      state.dragging = task.id;
+      event.dataTransfer.setData("text/plain", String(task.id));
+      event.dataTransfer.effectAllowed = "move";
+      event.currentTarget.classList.add("dragging");
+    },
+    ondragend: (event) => {
+      state.dragging = null;
+      event.currentTarget.classList.remove("dragging");
+    },
+    ondragover: (event) => {
+      if (state.dragging === null || state.dragging === task.id) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "move";
+      const row = event.currentTarget;
+      clear(row);
+      row.classList.add(half(event) ? "drop-before" : "drop-after");
+    },
+    ondragleave: (event) => clear(event.currentTarget),
+    ondrop: (event) => {
+      const row = event.currentTarget;
+      clear(row);
+      const dragged = state.tasks.find((t) => t.id === state.dragging);
+      state.dragging = null;
+      if (!dragged || dragged.id === task.id) return;
+      event.preventDefault();
+      dropOn(dragged, task, half(event));
+    },
+  };
+}
+
+/** "Move up" and "Move down": manual order from the keyboard (at either end they do nothing). */
+function moveButtons(task) {
+  return [
+    h("button", { type: "button", id: `move-up-${task.id}`, class: "secondary", "aria-label": `Move ${task.title} up`, onclick: () => moveBy(task, -1) }, "Move up"),
+    h("button", { type: "button", id: `move-down-${task.id}`, class: "secondary", "aria-label": `Move ${task.title} down`, onclick: () => moveBy(task, 1) }, "Move down"),
+  ];
+}
+
+/** A small form under a task: the title of a new subtask. */
+function openSubtaskForm(task) {
+  const row = rowOf(task.id);
+  const body = row?.querySelector(".task-body");
+  if (!body || body.querySelector("form.subtask-form")) {
+    body?.querySelector("form.subtask-form input")?.focus();
+    return;
+  }
+  const inputId = `subtask-title-${task.id}`;
+  const form = h(
+    "form",
+    { class: "subtask-form", "aria-label": `New subtask of “${task.title}”` },
+    h("div", { class: "field" }, h("label", { for: inputId }, "Subtask title"), h("input", { id: inputId, name: "title", required: true, maxlength: 200, autocomplete: "off" })),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit" }, "Save subtask"),
+      h("button", { type: "button", class: "secondary", onclick: () => form.remove() }, "Cancel subtask"),
+    ),
+  );
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") form.remove();
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const body_ = { title: String(new FormData(form).get("title")), parent_id: task.id };
+      if (TIME_ZONE) body_.time_zone = TIME_ZONE;
+      const response = await api("POST", `${userPath()}/tasks`, { body: body_, headers: { "idempotency-key": randomKey() } });
+      const created = await response.json();
+      remember(created, response);
+      form.remove();
+      show(created);
+      clearAlert();
+      refreshMeta();
+    } catch (error) {
+      button.disabled = false;
+      report(error);
+    }
+  });
+  body.append(form);
+  form.querySelector("input").focus();
+}
+
 // ------------------------------------------------------------ rendering
 
-function renderTask(task, oldRow = null) {
+function renderTask(task, oldRow = null, depth = 0) {
   const titleId = `task-title-${task.id}`;
   const overdue = isOverdue(task);
   const checkbox = h("input", {
@@ -1036,13 +1535,26 @@ function renderTask(task, oldRow = null) {
       { class: "actions" },
       h("button", { type: "button", id: `edit-${task.id}`, class: "secondary", "aria-label": `Edit ${task.title}`, onclick: () => openEditor(task) }, "Edit"),
       h("button", { type: "button", id: `delete-${task.id}`, class: "danger", "aria-label": `Delete ${task.title}`, onclick: () => deleteTask(task) }, "Delete"),
+      depth < 3
+        ? h("button", { type: "button", id: `subtask-${task.id}`, class: "secondary", "aria-label": `Add a subtask to ${task.title}`, onclick: () => openSubtaskForm(task) }, "Subtask")
+        : null,
+      manualOrder() ? moveButtons(task) : null,
     ),
   );
   // An open edit form survives a live update of its row (its ETag stays
   // the one it was opened with, so saving it then is a 412).
-  const form = oldRow?.querySelector("form");
-  if (form) body.append(form);
-  return h("li", { class: task.completed ? "task done" : "task", dataset: { id: task.id }, "aria-labelledby": titleId }, checkbox, body);
+  for (const form of oldRow?.querySelectorAll(".task-body > form") ?? []) body.append(form);
+  return h(
+    "li",
+    {
+      class: task.completed ? "task done" : "task",
+      dataset: { id: task.id, depth: String(depth) },
+      "aria-labelledby": titleId,
+      ...(manualOrder() ? dragHandlers(task) : {}),
+    },
+    checkbox,
+    body,
+  );
 }
 
 /**
@@ -1058,7 +1570,7 @@ function renderList() {
     for (const row of list.querySelectorAll("li.task")) {
       if (!listed.has(Number(row.dataset.id)) && row.querySelector("form")) $("set-aside-list").append(row);
     }
-    list.replaceChildren(...state.tasks.map((task) => renderTask(task, rowOf(task.id))));
+    list.replaceChildren(...treeOrder(state.tasks).map(({ task, depth }) => renderTask(task, rowOf(task.id), depth)));
     tidySetAside();
   });
   renderCount();
@@ -1295,6 +1807,11 @@ function applyEvent(event) {
     case "task.deleted":
       remove(event.task_id);
       break;
+    case "list.created":
+    case "list.updated":
+    case "list.deleted":
+      loadListsSoon();
+      return;
     case "task.reminder":
       // A reminder changes no task: a listed one shows its latest version.
       if (event.task) {
@@ -1375,6 +1892,8 @@ function wire() {
     }
   });
   pairDueFields($("new-due"), $("new-due-time"));
+  $("new-recurrence-box").replaceWith(newRecurrence.element);
+  wireLists();
   const filters = $("filters");
   const apply = () => {
     const data = new FormData(filters);
@@ -1399,8 +1918,12 @@ function wire() {
   $("more").addEventListener("click", () => loadMore().catch(report));
 }
 
+const newRecurrence = recurrencePicker("new-recurrence");
 wire();
 rereadAtMidnight();
 offerDevTokens();
 const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? "null");
-if (saved?.token && saved?.userId) signIn(saved.token, saved.userId, Boolean(saved.dev));
+if (saved?.token && saved?.userId) {
+  if (saved.list === "none" || Number.isInteger(saved.list)) state.list = saved.list;
+  signIn(saved.token, saved.userId, Boolean(saved.dev));
+}

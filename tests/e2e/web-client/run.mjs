@@ -18,13 +18,20 @@
 // the edit form shows the date alone; a create whose zone the service
 // refuses is made again without it) and the Today and Upcoming views
 // (with a search, a tag, a sort and "Load more"), every request naming
-// the zone; nothing fetched from outside the service, no script errors.
+// the zone; lists in a side bar (made, selected, renamed, deleted after a
+// confirm, followed live), a task made in a list shown only there, a
+// subtask indented under its parent, a row dragged above another and a
+// "Move up" from the keyboard, the order kept over a reload; the
+// recurrence picker's rules (weekly on chosen days, every N days N times,
+// a custom rule that opens again as custom); nothing fetched from outside
+// the service, no script errors.
 //
 //   TODO_API_BIN  the service binary (default: target/debug/todo_api-cli)
 //   CHROMIUM      the browser (default: /usr/bin/chromium)
 //
 // Closes with "N passed, M failed"; saves target/web-client.png (the second
-// page) and target/web-client-360.png (the first, 360 px wide).
+// page), target/web-client-360.png (the first, 360 px wide) and
+// target/web-client-lists-360.png (a list with subtasks, 360 px wide).
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -38,6 +45,7 @@ const bin = process.env.TODO_API_BIN ?? join(repo, "target/debug/todo_api-cli");
 const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const screenshot = join(repo, "target/web-client.png");
 const narrowScreenshot = join(repo, "target/web-client-360.png");
+const listsScreenshot = join(repo, "target/web-client-lists-360.png");
 // The development default of BETTER_AUTH_SECRET (config/development.yaml):
 // the one secret the dev-token route signs with.
 const secret = "development-only-secret-never-use-in-production";
@@ -292,7 +300,8 @@ async function main() {
     await second.fill("#new-title", "Hourly check");
     await second.fill("#new-due", "2030-01-07");
     await second.fill("#new-due-time", "09:00");
-    await second.fill("#new-recurrence", "FREQ=HOURLY");
+    await second.selectOption("#new-recurrence-kind", "custom");
+    await second.fill("#new-recurrence-custom", "FREQ=HOURLY");
     await second.getByRole("button", { name: "Add task" }).click();
     const refused = await eventually(second, () => document.querySelector('#alert li[data-field="recurrence"]') !== null);
     check("a refused rule shows the 422's detail and its field", refused, await second.$eval("#alert", (a) => a.textContent));
@@ -837,6 +846,205 @@ async function main() {
     const allOk = await eventually(seventh, () => document.getElementById("count").textContent === "Showing 25 of 33 tasks.");
     check("All lists every task again", allOk && JSON.stringify(await pressedViews()) === '["All"]', await seventh.$eval("#count", (c) => c.textContent));
 
+    // 19. Lists, subtasks and a hand-made order, on a page of another user:
+    // a list made in the side bar is selected (in "My order"); a task made
+    // there is in that list and only there (the inbox does not show it, nor
+    // the list an inbox task); a subtask shows indented under its parent; a
+    // row dragged above another stays there after a reload, and "Move up"
+    // from the keyboard moves a task; the side bar follows lists made
+    // elsewhere, a rename and a delete (confirmed). Then the recurrence
+    // picker: "weekly on Mon, Wed", "every 2 days, 5 times", and a custom
+    // rule that opens again as custom in the edit form.
+    // A browser keeps at most six connections to one host, and every page
+    // holds one open for its stream: the pages done with close first.
+    for (const page of [third, fourth, fifth]) await page.close();
+    const organiser = "web-lists";
+    const listsApi = clientOf(organiser, await mint(organiser));
+    const eighth = await browser.newPage();
+    await eighth.setViewportSize({ width: 1000, height: 900 });
+    const eighthSeen = watch(eighth, []);
+    await signIn(eighth, service, organiser);
+    const navEntries = () => eighth.$$eval("#list-nav button", (buttons) => buttons.map((b) => b.getAttribute("aria-label")));
+    check("the side bar lists All tasks and the Inbox", JSON.stringify(await navEntries()) === '["All tasks","Inbox, 0 pending"]', JSON.stringify(await navEntries()));
+    const currentEntry = () => eighth.$eval('#list-nav button[aria-current="true"]', (b) => b.dataset.list).catch(() => null);
+    /** Waits until the page shows exactly these rows, in this order. */
+    const eighthShows = async (what, expected) => {
+      const ok = await eventually(
+        eighth,
+        ([expected]) => JSON.stringify([...document.querySelectorAll("#task-list .task-title")].map((t) => t.textContent)) === JSON.stringify(expected),
+        [expected],
+      );
+      check(what, ok, `page ${JSON.stringify(await titles(eighth))}, expected ${JSON.stringify(expected)}`);
+      return ok;
+    };
+
+    await eighth.fill("#new-list-name", "Groceries");
+    await eighth.getByRole("button", { name: "Create list" }).click();
+    const groceries = await (async () => {
+      for (let waited = 0; waited < DELIVERY_MS; waited += 50) {
+        const found = (await listsApi("GET", "/lists")).body?.find((l) => l.name === "Groceries");
+        if (found) return found;
+        await sleep(50);
+      }
+      return null;
+    })();
+    check("the side bar's form creates the list", groceries !== null);
+    const selected = await eventually(eighth, ([id]) => document.querySelector('#list-nav button[aria-current="true"]')?.dataset.list === String(id), [groceries?.id]);
+    check("...and selects it, in “My order”", selected && (await eighth.$eval("#filter-sort", (s) => s.value)) === "position", String(await currentEntry()));
+    const clash = await listsApi("POST", "/lists", { name: "GROCERIES" });
+    check("a name taken in another case is a 409", clash.status === 409, JSON.stringify(clash));
+
+    for (const title of ["Apples", "Bread", "Cheese"]) {
+      await eighth.fill("#new-title", title);
+      await eighth.getByRole("button", { name: "Add task" }).click();
+      await eventually(eighth, rowTitled, [title]);
+    }
+    await eighthShows("three tasks made in the list show there, in the order made", ["Apples", "Bread", "Cheese"]);
+    const inList = (await listsApi("GET", `/tasks?list_id=${groceries?.id}&sort=position`)).body ?? [];
+    const idIn = (title) => inList.find((t) => t.title === title)?.id;
+    check("the service has them in the list", inList.length === 3 && inList.every((t) => t.list_id === groceries?.id), JSON.stringify(inList.map((t) => [t.title, t.list_id])));
+    check("an inbox task is created elsewhere", (await listsApi("POST", "/tasks", { title: "Inbox chore" })).status === 201);
+    const groceriesCount = await eventually(eighth, ([id]) => document.querySelector(`#list-nav button[data-list="${id}"]`)?.getAttribute("aria-label") === "Groceries, 3 pending", [groceries?.id]);
+    check("the list shows its pending count", groceriesCount, JSON.stringify(await navEntries()));
+    const inboxCount = await eventually(eighth, () => document.querySelector('#list-nav button[data-list="none"]')?.getAttribute("aria-label") === "Inbox, 1 pending");
+    check("the inbox's count follows the task made elsewhere", inboxCount, JSON.stringify(await navEntries()));
+    await sleep(300);
+    await eighthShows("the inbox task does not show in the list", ["Apples", "Bread", "Cheese"]);
+    await eighth.click('#list-nav button[data-list="none"]');
+    await eighthShows("the Inbox shows the inbox task only, not the list's", ["Inbox chore"]);
+    await eighth.click(`#list-nav button[data-list="${groceries?.id}"]`);
+    await eighthShows("back in the list: its tasks", ["Apples", "Bread", "Cheese"]);
+
+    // A subtask, through the row's action.
+    await eighth.getByRole("button", { name: "Add a subtask to Bread", exact: true }).click();
+    await eighth.fill(`#subtask-title-${idIn("Bread")}`, "Whole grain");
+    await eighth.getByRole("button", { name: "Save subtask" }).click();
+    await eighthShows("the subtask shows right under its parent", ["Apples", "Bread", "Whole grain", "Cheese"]);
+    const subtaskRow = await eighth.evaluate(() => {
+      const li = [...document.querySelectorAll("#task-list li.task")].find((l) => l.querySelector(".task-title")?.textContent === "Whole grain");
+      const parent = [...document.querySelectorAll("#task-list li.task")].find((l) => l.querySelector(".task-title")?.textContent === "Bread");
+      return li && parent ? { depth: li.dataset.depth, indent: li.getBoundingClientRect().left - parent.getBoundingClientRect().left } : null;
+    });
+    check("...indented", subtaskRow?.depth === "1" && subtaskRow.indent > 10, JSON.stringify(subtaskRow));
+    const wholeGrain = (await listsApi("GET", `/tasks?parent_id=${idIn("Bread")}`)).body?.[0];
+    check("the service has it under its parent, in its list", wholeGrain?.title === "Whole grain" && wholeGrain.list_id === groceries?.id, JSON.stringify(wholeGrain));
+
+    // Drag "Cheese" above "Apples"; the order survives a reload.
+    const serviceOrder = async () => ((await listsApi("GET", `/tasks?list_id=${groceries?.id}&parent_id=none&sort=position`)).body ?? []).map((t) => t.title);
+    await eighth.locator(`#task-list li[data-id="${idIn("Cheese")}"]`).dragTo(eighth.locator(`#task-list li[data-id="${idIn("Apples")}"]`), { targetPosition: { x: 30, y: 4 } });
+    await eighthShows("a row dragged above another goes there", ["Cheese", "Apples", "Bread", "Whole grain"]);
+    check("the service has the new order", JSON.stringify(await serviceOrder()) === '["Cheese","Apples","Bread"]', JSON.stringify(await serviceOrder()));
+    await eighth.reload();
+    await eventually(eighth, () => document.getElementById("live").dataset.state === "open", undefined, 10_000);
+    await eighthShows("the order survives a reload (the list still selected)", ["Cheese", "Apples", "Bread", "Whole grain"]);
+
+    // Move up, from the keyboard: twice, the focus staying on the button.
+    await eighth.focus(`#move-up-${idIn("Bread")}`);
+    await eighth.keyboard.press("Enter");
+    await eighthShows("“Move up” moves a task above its sibling (its subtask with it)", ["Cheese", "Bread", "Whole grain", "Apples"]);
+    const focusKept = await eighth.evaluate(() => document.activeElement?.id);
+    check("the focus stays on the button", focusKept === `move-up-${idIn("Bread")}`, String(focusKept));
+    await eighth.keyboard.press("Enter");
+    await eighthShows("pressed again, it is first", ["Bread", "Whole grain", "Cheese", "Apples"]);
+    await eighth.focus(`#move-down-${idIn("Cheese")}`);
+    await eighth.keyboard.press("Enter");
+    await eighthShows("“Move down” moves a task below its sibling", ["Bread", "Whole grain", "Apples", "Cheese"]);
+    check("the service has the order made from the keyboard", JSON.stringify(await serviceOrder()) === '["Bread","Apples","Cheese"]', JSON.stringify(await serviceOrder()));
+
+    // The recurrence picker writes the rules.
+    const ruleOf = async (title) => {
+      for (let waited = 0; waited < DELIVERY_MS; waited += 50) {
+        const found = (await listsApi("GET", `/tasks?q=${encodeURIComponent(title)}`)).body?.find((t) => t.title === title);
+        if (found) return found;
+        await sleep(50);
+      }
+      return null;
+    };
+    await eighth.fill("#new-title", "Gym");
+    await eighth.fill("#new-due", "2030-01-07");
+    await eighth.selectOption("#new-recurrence-kind", "weekly");
+    await eighth.check("#new-recurrence-day-MO");
+    await eighth.check("#new-recurrence-day-WE");
+    await eighth.getByRole("button", { name: "Add task" }).click();
+    const gym = await ruleOf("Gym");
+    check("“weekly on Mon, Wed” writes FREQ=WEEKLY;BYDAY=MO,WE", gym?.recurrence === "FREQ=WEEKLY;BYDAY=MO,WE", JSON.stringify(gym?.recurrence));
+    const pickerReset = await eighth.$eval("#new-recurrence-kind", (s) => s.value);
+    check("the picker is back to “never” after the create", pickerReset === "never", pickerReset);
+    await eighth.fill("#new-title", "Stretch");
+    await eighth.fill("#new-due", "2030-01-07");
+    await eighth.selectOption("#new-recurrence-kind", "daily");
+    await eighth.fill("#new-recurrence-interval", "2");
+    await eighth.selectOption("#new-recurrence-ends", "count");
+    await eighth.fill("#new-recurrence-count", "5");
+    await eighth.getByRole("button", { name: "Add task" }).click();
+    const stretch = await ruleOf("Stretch");
+    check("“every 2 days, 5 times” writes FREQ=DAILY;INTERVAL=2;COUNT=5", stretch?.recurrence === "FREQ=DAILY;INTERVAL=2;COUNT=5", JSON.stringify(stretch?.recurrence));
+    const custom = "FREQ=MONTHLY;BYDAY=-1FR";
+    await eighth.fill("#new-title", "Pay rent");
+    await eighth.fill("#new-due", "2030-01-25");
+    await eighth.selectOption("#new-recurrence-kind", "custom");
+    await eighth.fill("#new-recurrence-custom", custom);
+    await eighth.getByRole("button", { name: "Add task" }).click();
+    const rent = await ruleOf("Pay rent");
+    check("a custom rule is sent as written", rent?.recurrence === custom, JSON.stringify(rent?.recurrence));
+    await eventually(eighth, rowTitled, ["Pay rent"]);
+    await eighth.getByRole("button", { name: "Edit Pay rent", exact: true }).click();
+    await eventually(eighth, ([id]) => document.getElementById(`edit-recurrence-${id}-kind`) !== null, [rent?.id]);
+    const rentPicker = await eighth.evaluate(([id]) => [document.getElementById(`edit-recurrence-${id}-kind`).value, document.getElementById(`edit-recurrence-${id}-custom`).value], [rent?.id]);
+    check("a rule the picker cannot say opens in custom, as it is", JSON.stringify(rentPicker) === JSON.stringify(["custom", custom]), JSON.stringify(rentPicker));
+    await eighth.fill(`#edit-recurrence-${rent?.id}-custom`, "FREQ=MONTHLY;BYMONTHDAY=1,15");
+    await eighth.click(`li[data-id="${rent?.id}"] form button[type=submit]`);
+    await eventually(eighth, ([id]) => !document.querySelector(`li[data-id="${id}"] form`), [rent?.id]);
+    const rentSaved = await listsApi("GET", `/tasks/${rent?.id}`);
+    check("a custom rule edited in the form is saved as written", rentSaved.body?.recurrence === "FREQ=MONTHLY;BYMONTHDAY=1,15", JSON.stringify(rentSaved.body?.recurrence));
+    await eventually(eighth, rowTitled, ["Gym"]);
+    await eighth.getByRole("button", { name: "Edit Gym", exact: true }).click();
+    await eventually(eighth, ([id]) => document.getElementById(`edit-recurrence-${id}-kind`) !== null, [gym?.id]);
+    const gymPicker = await eighth.evaluate(([id]) => ({
+      kind: document.getElementById(`edit-recurrence-${id}-kind`).value,
+      days: [...document.querySelectorAll(`input[id^="edit-recurrence-${id}-day-"]`)].filter((b) => b.checked).map((b) => b.value),
+    }), [gym?.id]);
+    check("a weekly rule opens in the picker as weekly on its days", JSON.stringify(gymPicker) === '{"kind":"weekly","days":["MO","WE"]}', JSON.stringify(gymPicker));
+
+    // Every control labelled (an edit form open), and 360 px wide.
+    const unnamedLists = await eighth.evaluate(() =>
+      [...document.querySelectorAll("input, select, textarea, button")]
+        .filter((el) => (el.tagName === "BUTTON" ? !(el.getAttribute("aria-label") || el.textContent.trim()) : !(el.labels?.length || el.getAttribute("aria-label"))))
+        .map((el) => el.outerHTML.slice(0, 80)),
+    );
+    check("every control of the lists page has a label", unnamedLists.length === 0, unnamedLists.join(", "));
+    await eighth.click(`li[data-id="${gym?.id}"] form button.secondary`);
+    await eighth.setViewportSize({ width: 360, height: 800 });
+    await sleep(200);
+    const listsWidth = await eighth.evaluate(() => document.documentElement.scrollWidth);
+    check("at 360 px the lists page needs no sideways scrolling", listsWidth <= 360, `scrollWidth ${listsWidth}`);
+    await eighth.screenshot({ path: listsScreenshot, fullPage: true });
+    console.log(`screenshot: ${listsScreenshot}`);
+    await eighth.setViewportSize({ width: 1000, height: 900 });
+
+    // The side bar follows lists made elsewhere; rename; delete, confirmed.
+    const work_ = await listsApi("POST", "/lists", { name: "Work" });
+    check("a list is created elsewhere", work_.status === 201, JSON.stringify(work_));
+    const workShown = await eventually(eighth, ([id]) => document.querySelector(`#list-nav button[data-list="${id}"]`) !== null, [work_.body?.id]);
+    check(`it shows in the side bar within ${DELIVERY_MS} ms (list.created)`, workShown, JSON.stringify(await navEntries()));
+    await eighth.click(`#list-nav button[data-list="${groceries?.id}"]`);
+    await eighth.getByRole("button", { name: "Rename list" }).click();
+    await eighth.fill("#rename-list-name", "Food");
+    await eighth.getByRole("button", { name: "Save name" }).click();
+    const renamedList = await eventually(eighth, ([id]) => document.querySelector(`#list-nav button[data-list="${id}"] .list-name`)?.textContent === "Food", [groceries?.id]);
+    check("a list renamed in the side bar", renamedList && (await listsApi("GET", `/lists/${groceries?.id}`)).body?.name === "Food", JSON.stringify(await navEntries()));
+    await eighth.click(`#list-nav button[data-list="${work_.body?.id}"]`);
+    await eighth.getByRole("button", { name: "Delete list" }).click();
+    const asks = await eighth.$eval("#delete-list-confirm", (c) => !c.hidden && c.textContent.includes("Work"));
+    check("Delete asks first", asks);
+    await eighth.getByRole("button", { name: "Delete the list, keep its tasks" }).click();
+    const workGone = await eventually(eighth, ([id]) => document.querySelector(`#list-nav button[data-list="${id}"]`) === null && document.querySelector('#list-nav button[aria-current="true"]')?.dataset.list === "none", [work_.body?.id]);
+    check("the deleted list leaves the side bar, the Inbox shown", workGone && (await listsApi("GET", `/lists/${work_.body?.id}`)).status === 404, JSON.stringify(await navEntries()));
+    const renamedElsewhere = await listsApi("PATCH", `/lists/${groceries?.id}`, { name: "Food & drink" });
+    check("a list is renamed elsewhere", renamedElsewhere.status === 200, JSON.stringify(renamedElsewhere));
+    const renameSeen = await eventually(eighth, ([id]) => document.querySelector(`#list-nav button[data-list="${id}"] .list-name`)?.textContent === "Food & drink", [groceries?.id]);
+    check(`the side bar shows it within ${DELIVERY_MS} ms (list.updated)`, renameSeen, JSON.stringify(await navEntries()));
+
     check("every request of the New York pages names its zone (X-Timezone)", zoneless.length === 0, zoneless.join(", "));
     const unnamedNy = await sixth.evaluate(() =>
       [...document.querySelectorAll("input, select, textarea, button")]
@@ -853,6 +1061,7 @@ async function main() {
       ["fifth", fifthSeen],
       ["sixth", sixthSeen],
       ["seventh", seventhSeen],
+      ["eighth", eighthSeen],
     ]) {
       const external = seen.requests.filter((url) => !url.startsWith(`${service.url}/`) && !url.startsWith("data:"));
       check(`the ${name} page fetched nothing from outside the service`, external.length === 0, external.join(", "));
