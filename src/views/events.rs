@@ -22,13 +22,13 @@ pub struct EventResponse {
     #[schema(rename = "type", value_type = crate::models::events::EventKind, example = "task.updated")]
     pub kind: String,
     /// On a `task.*` event.
-    #[schema(example = 42)]
+    #[schema(example = 42, nullable = false)]
     pub task_id: Option<i64>,
     /// On a `task.*` event: the task as `GET` showed it after the change;
     /// `null` for `task.deleted`.
     pub task: Option<TaskResponse>,
     /// On a `list.*` event.
-    #[schema(example = 3)]
+    #[schema(example = 3, nullable = false)]
     pub list_id: Option<i64>,
     /// On a `list.*` event: the list after the change; `null` for
     /// `list.deleted`.

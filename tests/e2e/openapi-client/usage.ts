@@ -27,6 +27,9 @@ export type Tag = components["schemas"]["Tag"];
 export type TagName = components["schemas"]["TagName"];
 export type RenameTag = components["schemas"]["RenameTag"];
 export type Event = components["schemas"]["Event"];
+export type List = components["schemas"]["List"];
+export type CreateList = components["schemas"]["CreateList"];
+export type MoveTask = components["schemas"]["MoveTask"];
 export type DevTokenResponse = components["schemas"]["DevTokenResponse"];
 
 // Compile-time assertions: `Expect<Equal<A, B>>` fails unless A and B are
@@ -53,6 +56,26 @@ export type TaskShape = Expect<
       recurrence: string | null;
       next_id: number | null;
       remind_at: string | null;
+      time_zone: string | null;
+      all_day: boolean;
+      list_id: number | null;
+      parent_id: number | null;
+      position: string;
+    }
+  >
+>;
+export type ListShape = Expect<
+  Equal<
+    List,
+    {
+      id: number;
+      name: string;
+      color: string | null;
+      position: string;
+      tasks: number;
+      pending: number;
+      created_at: string;
+      updated_at: string;
     }
   >
 >;
@@ -70,15 +93,32 @@ export type TagNameShape = Expect<Equal<TagName, string>>;
 export type RenameTagShape = Expect<Equal<RenameTag, { name: TagName }>>;
 export type PriorityValues = Expect<Equal<Priority, "low" | "medium" | "high">>;
 export type StatusValues = Expect<Equal<StatusFilter, "all" | "pending" | "completed">>;
-export type SortValues = Expect<Equal<SortField, "created" | "updated" | "title" | "due_date" | "priority">>;
+export type SortValues = Expect<
+  Equal<SortField, "created" | "updated" | "title" | "due_date" | "priority" | "position">
+>;
 export type OrderValues = Expect<Equal<SortOrder, "asc" | "desc">>;
 // An event of the change feed; its 200 is JSON, or the same URL as a stream.
 export type EventType = components["schemas"]["EventType"];
 export type EventTypeValues = Expect<
-  Equal<EventType, "task.created" | "task.updated" | "task.deleted" | "task.reminder">
+  Equal<
+    EventType,
+    "task.created" | "task.updated" | "task.deleted" | "task.reminder" | "list.created" | "list.updated" | "list.deleted"
+  >
 >;
+// A task's event has `task_id` and `task`, a list's `list_id` and `list`.
 export type EventShape = Expect<
-  Equal<Event, { id: number; type: EventType; task_id: number; task: Task | null; at: string }>
+  Equal<
+    Event,
+    {
+      id: number;
+      type: EventType;
+      task_id?: number;
+      task?: Task | null;
+      list_id?: number;
+      list?: List | null;
+      at: string;
+    }
+  >
 >;
 export type FeedContent = Expect<
   Equal<
@@ -113,6 +153,12 @@ export const OPERATIONS = [
   "PATCH /api/{user_id}/tasks/{id}",
   "DELETE /api/{user_id}/tasks/{id}",
   "PATCH /api/{user_id}/tasks/{id}/complete",
+  "POST /api/{user_id}/tasks/{id}/move",
+  "GET /api/{user_id}/lists",
+  "POST /api/{user_id}/lists",
+  "GET /api/{user_id}/lists/{id}",
+  "PATCH /api/{user_id}/lists/{id}",
+  "DELETE /api/{user_id}/lists/{id}",
   "GET /api/{user_id}/tags",
   "PATCH /api/{user_id}/tags/{name}",
   "DELETE /api/{user_id}/tags/{name}",
@@ -504,6 +550,61 @@ export async function journey(baseUrl: string, token: string, userId: string, ch
     "client: an empty user id is a typed 422 problem naming user_id",
     noUser.response.status === 422 && (noUser.error?.errors ?? []).some((e) => e.field === "user_id"),
     `${noUser.response.status} ${JSON.stringify(noUser.data ?? noUser.error)}`,
+  );
+
+  // A list, two tasks in it, a move, the list renamed, then deleted.
+  const listBody: CreateList = { name: "Groceries", color: "#3b82f6" };
+  const newList = await client.POST("/api/{user_id}/lists", { params: { path }, body: listBody });
+  const groceries: List | undefined = newList.data;
+  check(
+    "client: POST /lists creates a typed List (201, Location)",
+    newList.response.status === 201 && groceries?.name === "Groceries" && groceries.tasks === 0 &&
+      (newList.response.headers.get("Location") ?? "").endsWith(`/lists/${groceries.id}`),
+    `${newList.response.status} ${JSON.stringify(newList.data ?? newList.error)}`,
+  );
+  if (groceries === undefined) return [...called];
+  const taken = await client.POST("/api/{user_id}/lists", { params: { path }, body: { name: "groceries" } });
+  check(
+    "client: the same name in another case is a typed 409 problem naming name",
+    taken.response.status === 409 && (taken.error?.errors ?? []).some((e) => e.field === "name"),
+    `${taken.response.status} ${JSON.stringify(taken.error)}`,
+  );
+  const eggs = await client.POST("/api/{user_id}/tasks", { params: { path }, body: { title: "eggs", list_id: groceries.id } });
+  const flour = await client.POST("/api/{user_id}/tasks", { params: { path }, body: { title: "flour", list_id: groceries.id } });
+  const moveBody: MoveTask = { after_id: null };
+  const moved = await client.POST("/api/{user_id}/tasks/{id}/move", {
+    params: { path: { ...path, id: flour.data?.id ?? 0 } },
+    body: moveBody,
+  });
+  const inOrder = await client.GET("/api/{user_id}/tasks", {
+    params: { path, query: { list_id: String(groceries.id), sort: "position" } },
+  });
+  check(
+    "client: POST /move puts flour first; sort=position lists the list in that order",
+    moved.response.status === 200 && moved.data?.list_id === groceries.id &&
+      inOrder.data?.map((t) => t.title).join() === "flour,eggs" && eggs.data?.parent_id === null,
+    `${moved.response.status} ${JSON.stringify(inOrder.data ?? inOrder.error)}`,
+  );
+  const shown = await client.GET("/api/{user_id}/lists/{id}", { params: { path: { ...path, id: groceries.id } } });
+  const lists = await client.GET("/api/{user_id}/lists", { params: { path } });
+  const recoloured = await client.PATCH("/api/{user_id}/lists/{id}", {
+    params: { path: { ...path, id: groceries.id } },
+    body: { name: "Food", color: null },
+  });
+  check(
+    "client: GET /lists/{id} and /lists count its tasks; PATCH renames it",
+    shown.data?.tasks === 2 && shown.data.pending === 2 && lists.data?.length === 1 &&
+      recoloured.data?.name === "Food" && recoloured.data.color === null,
+    JSON.stringify([shown.data ?? shown.error, lists.data ?? lists.error, recoloured.data ?? recoloured.error]),
+  );
+  const listDeleted = await client.DELETE("/api/{user_id}/lists/{id}", {
+    params: { path: { ...path, id: groceries.id }, query: { delete_tasks: true } },
+  });
+  const afterDelete = await client.GET("/api/{user_id}/tasks", { params: { path, query: { list_id: String(groceries.id) } } });
+  check(
+    "client: DELETE /lists/{id}?delete_tasks=true (204) takes its tasks",
+    listDeleted.response.status === 204 && afterDelete.data?.length === 0,
+    `${listDeleted.response.status} ${JSON.stringify(afterDelete.data ?? afterDelete.error)}`,
   );
   return [...called];
 }
