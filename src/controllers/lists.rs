@@ -13,7 +13,9 @@ use super::task_docs::{
     CreateList, DeleteListQuery, IfMatch, IfNoneMatch, ListPath, UpdateList, UserPath,
 };
 use crate::{
-    errors::{ApiError, BodyErrors, CommonErrors, ListNotFound, NameTaken, TaskChanged},
+    errors::{
+        ApiError, BodyErrors, CommonErrors, InvalidQuery, ListNotFound, NameTaken, TaskChanged,
+    },
     extractors::{
         auth::AuthUser,
         db::{Db, Wake},
@@ -184,7 +186,7 @@ pub async fn update(
     params(ListPath, DeleteListQuery, IfMatch),
     responses(
         (status = 204, description = "Deleted"),
-        ListNotFound, TaskChanged, CommonErrors,
+        ListNotFound, TaskChanged, InvalidQuery, CommonErrors,
     ),
     security(("bearer" = [])),
 )]
