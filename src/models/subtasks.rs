@@ -174,13 +174,13 @@ pub async fn resolve<C: ConnectionTrait>(
     Ok(Placement { list_id, parent_id })
 }
 
-/// The owner's tasks at `placement` (siblings), in order, but `except`.
-pub async fn siblings<C: ConnectionTrait>(
-    db: &C,
+/// The owner's tasks at `placement` (same list, same parent), but
+/// `except`.
+fn at_placement(
     owner_id: &str,
     placement: Placement,
     except: Option<i64>,
-) -> DomainResult<Vec<Model>> {
+) -> sea_orm::Select<Entity> {
     let mut query = Entity::find().filter(Column::UserId.eq(owner_id));
     query = match placement.list_id {
         Some(id) => query.filter(Column::ListId.eq(id)),
@@ -193,7 +193,17 @@ pub async fn siblings<C: ConnectionTrait>(
     if let Some(id) = except {
         query = query.filter(Column::Id.ne(id));
     }
-    Ok(query
+    query
+}
+
+/// The owner's tasks at `placement` (siblings), in order, but `except`.
+pub async fn siblings<C: ConnectionTrait>(
+    db: &C,
+    owner_id: &str,
+    placement: Placement,
+    except: Option<i64>,
+) -> DomainResult<Vec<Model>> {
+    Ok(at_placement(owner_id, placement, except)
         .order_by_asc(Column::Position)
         .order_by_asc(Column::Id)
         .all(db)
@@ -210,19 +220,7 @@ pub async fn last_position<C: ConnectionTrait>(
     placement: Placement,
     except: Option<i64>,
 ) -> DomainResult<String> {
-    let mut query = Entity::find().filter(Column::UserId.eq(owner_id));
-    query = match placement.list_id {
-        Some(id) => query.filter(Column::ListId.eq(id)),
-        None => query.filter(Column::ListId.is_null()),
-    };
-    query = match placement.parent_id {
-        Some(id) => query.filter(Column::ParentId.eq(id)),
-        None => query.filter(Column::ParentId.is_null()),
-    };
-    if let Some(id) = except {
-        query = query.filter(Column::Id.ne(id));
-    }
-    let last = query
+    let last = at_placement(owner_id, placement, except)
         .order_by_desc(Column::Position)
         .order_by_desc(Column::Id)
         .one(db)
